@@ -1,0 +1,3 @@
+from modelci.cli.main import main
+
+main()

@@ -1,0 +1,71 @@
+"""Entry point: the `modelci` group, lazy subcommands, and the one place errors become exit codes.
+
+Subcommands live in their own modules and are imported only when invoked, so `modelci --help`
+stays fast (no pandas, dvc or scikit-learn import).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import click
+
+from modelci import __version__
+from modelci.errors import ExitCode, ModelciError
+
+# command name -> (module, attribute, short help shown by `modelci --help` without importing it)
+_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "validate": ("modelci.cli.validate", "validate", "Validate CSV or Parquet files against a Pandera schema."),
+    "check": ("modelci.cli.check", "check", "Validate data, reproduce the pipeline, diff metrics, evaluate gates."),
+    "comment": ("modelci.cli.comment", "comment", "Create or update the sticky report comment on a pull request."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in _COMMANDS:
+            return None
+        module_name, attr, _ = _COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(module_name), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, _COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="modelci")
+def cli() -> None:
+    """Model CI/CD: validate data, reproduce DVC pipelines, gate metrics, report on pull requests.
+
+    \b
+    Example:
+      modelci check --base origin/main
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; map every ModelciError to its documented exit code."""
+    try:
+        result = cli.main(args=argv, prog_name="modelci", standalone_mode=False)
+    except ModelciError as error:
+        click.secho(f"Error: {error.message}", err=True, fg="red")
+        if error.hint:
+            click.echo(f"Hint: {error.hint}", err=True)
+        sys.exit(int(error.exit_code))
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(ExitCode.USAGE if isinstance(error, click.UsageError) else error.exit_code)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    # Commands return an ExitCode (or None for success); the process exits with it.
+    sys.exit(int(result) if isinstance(result, int) else 0)

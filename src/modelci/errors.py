@@ -1,0 +1,114 @@
+"""One error hierarchy for modelci, and the exit codes it maps to.
+
+    ModelciError                 every expected failure; always has a message and may carry a hint
+    ├── UsageError               bad command-line usage (exit 2)
+    ├── ConfigError              the `modelci:` section or a schema file is wrong (exit 3)
+    ├── DataError                a data file cannot be read at all (exit 4)
+    ├── PipelineError            `dvc repro` or git failed (exit 5)
+    └── ServiceError             an outside service (GitHub API) failed (exit 6)
+        └── GitHubError
+            ├── GitHubAuthError        401/403: token or permission missing
+            ├── GitHubNotFoundError    404: repository, pull request or comment not found
+            └── GitHubRateLimitError   rate limit still in force after retries
+
+Verdicts that are not exceptions (a gate failed, data failed validation) are results: the CLI maps
+them to exit codes through `ExitCode` too, so every code is defined here, in one place.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Documented process exit codes (README, "Exit codes")."""
+
+    OK = 0  # passed: every gate held and all data was valid
+    GATE_FAILED = 1  # the check ran and at least one gate failed
+    USAGE = 2  # bad command-line usage (click's own code for usage errors)
+    CONFIG = 3  # configuration error: params.yaml `modelci:` section, schema file
+    VALIDATION_FAILED = 4  # data failed validation (or could not be read)
+    PIPELINE_FAILED = 5  # `dvc repro` or git failed
+    SERVICE = 6  # an outside service (GitHub API) failed after retries
+    INTERNAL = 70  # a bug in modelci: please report it
+
+
+class ModelciError(Exception):
+    """Root of every error modelci expects; the CLI prints `Error: <message>` and the hint."""
+
+    exit_code: ExitCode = ExitCode.INTERNAL
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        if not message:
+            raise ValueError("ModelciError needs a message")
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(ModelciError):
+    exit_code = ExitCode.USAGE
+
+
+class ConfigError(ModelciError):
+    """A configuration file is wrong; names the file and, where it applies, the key."""
+
+    exit_code = ExitCode.CONFIG
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        key: str | None = None,
+        line: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        where = file or ""
+        if line is not None and where:
+            where += f":{line}"
+        if key:
+            where += f" (key `{key}`)" if where else f"key `{key}`"
+        super().__init__(f"{where}: {message}" if where else message, hint=hint)
+        self.file = file
+        self.key = key
+        self.line = line
+
+
+class DataError(ModelciError):
+    """A data file is missing or unreadable (as opposed to readable but invalid)."""
+
+    exit_code = ExitCode.VALIDATION_FAILED
+
+    def __init__(self, message: str, *, file: str | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.file = file
+
+
+class PipelineError(ModelciError):
+    exit_code = ExitCode.PIPELINE_FAILED
+
+
+class ServiceError(ModelciError):
+    exit_code = ExitCode.SERVICE
+
+
+class GitHubError(ServiceError):
+    def __init__(self, message: str, *, status: int | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+
+
+class GitHubAuthError(GitHubError):
+    pass
+
+
+class GitHubNotFoundError(GitHubError):
+    pass
+
+
+class GitHubRateLimitError(GitHubError):
+    pass
