@@ -1,0 +1,122 @@
+"""`modelci check`: the whole pull-request verdict as one operation.
+
+validate data -> dvc repro -> diff metrics and params against the base -> evaluate gates -> Report.
+Bad data stops the run before training. The operation returns a Report and never prints; progress
+goes to an optional callback so the CLI (or a workflow) decides how to show it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from modelci.config import SECTION, Config, load_config
+from modelci.metrics import diff_files, evaluate_gates
+from modelci.pipeline import dvc, git
+from modelci.report.model import Report, Verdict
+from modelci.report.plots import load_plot
+
+Progress = Callable[[str, str], None]  # (kind, text): kind is "step" (a heading) or "log" (a line)
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    root: Path
+    params_file: Path = Path("params.yaml")
+    base: str | None = None
+    repro: bool = True
+
+
+def _quiet(kind: str, text: str) -> None:
+    """Default progress sink: discard."""
+
+
+def run_check(options: CheckOptions, progress: Progress = _quiet) -> tuple[Config, Report]:
+    root = options.root.resolve()
+    params_path = (
+        options.params_file if options.params_file.is_absolute() else root / options.params_file
+    )
+    config = load_config(params_path)
+    dvc.ensure_dvc_repository(root)
+    base = git.resolve(root, options.base) if options.base else None
+    report = Report(title=config.report.title, verdict=Verdict.PASS, head=git.head(root), base=base)
+
+    try:
+        if config.data:
+            _validate_data(config, root, options, report, progress)
+            if report.invalid_datasets:
+                report.verdict = Verdict.INVALID_DATA
+                return config, report
+        if options.repro:
+            progress("step", "Reproducing the pipeline (dvc repro)")
+            report.repro = dvc.repro(root, on_line=lambda line: progress("log", line))
+    except dvc.ReproFailed as failure:
+        report.verdict = Verdict.ERROR
+        report.error = failure.message
+        report.error_log = failure.log_tail
+        return config, report
+
+    progress("step", "Comparing metrics and params" + (f" with {base.ref}" if base else ""))
+    _compare(config, root, params_path, report)
+    report.gates = evaluate_gates(config.gates, report.metrics)
+    report.plots = [load_plot(root, plot) for plot in config.report.plots]
+    report.verdict = Verdict.FAIL if report.failed_gates else Verdict.PASS
+    return config, report
+
+
+def _validate_data(
+    config: Config, root: Path, options: CheckOptions, report: Report, progress: Progress
+) -> None:
+    from modelci.validation import load_schema, validate_file
+
+    if options.repro:
+        # Datasets a stage writes (like the reference pipeline's `generate`) must exist, and be
+        # current, before they are validated: reproduce just those stages and their upstream.
+        stages = sorted({s for d in config.data if (s := dvc.producing_stage(root, d.path))})
+        if stages:
+            progress("step", f"Producing the data to validate (dvc repro {' '.join(stages)})")
+            dvc.repro(root, stages, on_line=lambda line: progress("log", line))
+    for dataset in config.data:
+        progress("step", f"Validating {dataset.name} ({dataset.path}) against {dataset.schema}")
+        schema = load_schema(dataset.schema, base_dir=root)
+        result = validate_file(
+            root / dataset.path, schema, name=dataset.name, max_samples=config.report.max_samples
+        )
+        report.validation.append(result)
+
+
+def _compare(config: Config, root: Path, params_path: Path, report: Report) -> None:
+    base_sha = report.base.sha if report.base else None
+    head_metrics = dvc.read_metrics(root)
+    base_metrics = dvc.read_metrics(root, base_sha) if base_sha else None
+    head_params = dvc.read_params(root)
+    base_params = dvc.read_params(root, base_sha) if base_sha else None
+
+    for file, problem in head_metrics.problems.items():
+        report.warnings.append(f"metrics file {file} could not be read on the head: {problem}")
+    if base_metrics:
+        for file, problem in base_metrics.problems.items():
+            report.warnings.append(f"metrics file {file} could not be read on the base: {problem}")
+
+    report.metrics = diff_files(base_metrics.files if base_metrics else None, head_metrics.files)
+    # modelci's own section is configuration, not a model param: diff it apart.
+    config_file = (
+        params_path.relative_to(root).as_posix() if params_path.is_relative_to(root) else ""
+    )
+    params_head = {
+        f: _without(v, SECTION) if f == config_file else v for f, v in head_params.files.items()
+    }
+    params_base = (
+        {f: _without(v, SECTION) if f == config_file else v for f, v in base_params.files.items()}
+        if base_params
+        else None
+    )
+    report.params = diff_files(params_base, params_head)
+    if base_params is not None:
+        base_section = base_params.files.get(config_file, {}).get(SECTION)
+        report.config_changed = base_section is not None and base_section != dict(config.raw)
+
+
+def _without(values: dict[str, object], key: str) -> dict[str, object]:
+    return {k: v for k, v in values.items() if k != key}

@@ -1,0 +1,124 @@
+"""`modelci check`: parse options, run the check operation, write and print the report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from modelci.errors import ExitCode
+
+
+@click.command("check")
+@click.option(
+    "--base",
+    metavar="REV",
+    help="Git revision to compare against (branch, tag or SHA). Omit on a first run.",
+)
+@click.option(
+    "--params-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("params.yaml"),
+    show_default=True,
+    help="File holding the `modelci:` configuration section.",
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path(),
+    show_default=True,
+    help="Where report.md and report.json are written.",
+)
+@click.option(
+    "--repro/--no-repro",
+    default=True,
+    show_default=True,
+    help="Run `dvc repro` (skip to check the workspace as it is).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["markdown", "json", "none"]),
+    default="markdown",
+    show_default=True,
+    help="What to print on standard output once done.",
+)
+@click.option(
+    "-C",
+    "--directory",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=Path(),
+    help="Run in this repository instead of the current directory.",
+)
+def check(
+    base: str | None,
+    params_file: Path,
+    output_dir: Path,
+    repro: bool,
+    output_format: str,
+    directory: Path,
+) -> ExitCode:
+    """Validate data, reproduce the DVC pipeline, diff metrics against BASE, evaluate gates.
+
+    Writes report.md and report.json. Exit codes: 0 pass, 1 a gate failed, 2 usage error,
+    3 configuration error, 4 invalid data, 5 pipeline failed.
+
+    \b
+    Example:
+      modelci check --base origin/main
+    """
+    from modelci.check import CheckOptions, run_check
+    from modelci.github import actions as gha
+    from modelci.report import render_markdown, report_to_dict, write_reports
+
+    actions = gha.Actions() if gha.in_actions() else None
+    progress = _progress(actions)
+    config, report = run_check(
+        CheckOptions(root=directory, params_file=params_file, base=base, repro=repro), progress
+    )
+    progress("done", "")
+    out_dir = output_dir if output_dir.is_absolute() else directory / output_dir
+    written = write_reports(report, out_dir, max_samples=config.report.max_samples)
+    markdown = render_markdown(report, max_samples=config.report.max_samples)
+    if actions:
+        config_file = params_file.as_posix()
+        gha.publish_report(
+            actions,
+            report,
+            markdown,
+            {"markdown": written.markdown, "json": written.json},
+            config_file,
+        )
+    if output_format == "markdown":
+        click.echo(markdown)
+    elif output_format == "json":
+        click.echo(json.dumps(report_to_dict(report), indent=2, default=str))
+    click.echo(f"{report.summary}\nReport: {written.markdown} and {written.json}", err=True)
+    return report.verdict.exit_code
+
+
+def _progress(actions: object | None):  # type: ignore[no-untyped-def]
+    """Progress on stderr; inside GitHub Actions each step's log is a collapsible group."""
+    from modelci.github.actions import Actions
+
+    state: dict[str, object] = {"group": None}
+
+    def emit(kind: str, text: str) -> None:
+        if isinstance(actions, Actions):
+            if kind in ("step", "done") and state["group"]:
+                actions.out.write("::endgroup::\n")
+                state["group"] = None
+            if kind == "step":
+                actions.out.write(f"::group::{text}\n")
+                state["group"] = text
+            elif kind == "log":
+                actions.out.write(text + "\n")
+            actions.out.flush()
+            return
+        if kind == "step":
+            click.secho(f"==> {text}", err=True, bold=True)
+        elif kind == "log":
+            click.echo(f"    {text}", err=True)
+
+    return emit

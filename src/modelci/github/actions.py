@@ -1,0 +1,144 @@
+"""Everything modelci knows about running inside a GitHub Actions job, in one module.
+
+Workflow commands (annotations, log groups), the job summary ($GITHUB_STEP_SUMMARY) and step
+outputs ($GITHUB_OUTPUT). The library never imports this: the CLI does, when GITHUB_ACTIONS=true.
+Reference: https://docs.github.com/actions/reference/workflow-commands-for-github-actions
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from modelci.report.model import Report
+
+# GitHub refuses a step summary over 1 MiB; stay under it.
+MAX_SUMMARY_BYTES = 1024 * 1024 - 1024
+MAX_ANNOTATIONS = 10  # GitHub shows at most 10 error annotations per step
+
+
+def in_actions(env: Mapping[str, str] = os.environ) -> bool:
+    return env.get("GITHUB_ACTIONS") == "true"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+@dataclass
+class Actions:
+    """The job's workflow-command channel and files; `env` and `out` are injectable for tests."""
+
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    out: TextIO = sys.stdout
+
+    def command(self, name: str, message: str, **properties: str | int | None) -> None:
+        props = ",".join(
+            f"{k}={_escape_property(str(v))}" for k, v in properties.items() if v is not None
+        )
+        self.out.write(f"::{name}{' ' + props if props else ''}::{_escape_data(message)}\n")
+        self.out.flush()
+
+    def error(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        title: str | None = None,
+    ) -> None:
+        self.command("error", message, file=file, line=line, title=title)
+
+    def warning(self, message: str, *, file: str | None = None, line: int | None = None) -> None:
+        self.command("warning", message, file=file, line=line)
+
+    @contextmanager
+    def group(self, title: str) -> Iterator[None]:
+        self.out.write(f"::group::{_escape_data(title)}\n")
+        self.out.flush()
+        try:
+            yield
+        finally:
+            self.out.write("::endgroup::\n")
+            self.out.flush()
+
+    def append_summary(self, markdown: str) -> bool:
+        path = self.env.get("GITHUB_STEP_SUMMARY")
+        if not path:
+            return False
+        data = markdown.encode("utf-8")
+        if len(data) > MAX_SUMMARY_BYTES:
+            data = data[:MAX_SUMMARY_BYTES].decode("utf-8", "ignore").encode("utf-8")
+        with Path(path).open("ab") as handle:
+            handle.write(data + b"\n")
+        return True
+
+    def set_outputs(self, outputs: Mapping[str, str]) -> bool:
+        path = self.env.get("GITHUB_OUTPUT")
+        if not path:
+            return False
+        with Path(path).open("a", encoding="utf-8") as handle:
+            for name, value in outputs.items():
+                # A random delimiter: a value can never end the heredoc early (no output injection).
+                delimiter = f"modelci_{secrets.token_hex(8)}"
+                handle.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+        return True
+
+
+def publish_report(
+    actions: Actions, report: Report, markdown: str, paths: Mapping[str, Path], config_file: str
+) -> None:
+    """Job summary, outputs and annotations for a finished check."""
+    from modelci.metrics.diff import flatten
+
+    actions.append_summary(markdown)
+    head_metrics = {c.name: c.head for c in report.metrics if c.in_head}
+    actions.set_outputs(
+        {
+            "verdict": report.verdict.value,
+            "exit-code": str(int(report.verdict.exit_code)),
+            "report-markdown": str(paths["markdown"]),
+            "report-json": str(paths["json"]),
+            "metrics": json.dumps(
+                flatten(head_metrics) if head_metrics else {}, separators=(",", ":")
+            ),
+        }
+    )
+    count = 0
+    for result in report.invalid_datasets:
+        for failure in result.failures:
+            if count >= MAX_ANNOTATIONS:
+                break
+            sample = next((s for s in failure.samples if s.line is not None), None)
+            column = f"{failure.column} · " if failure.column else ""
+            example = f" (e.g. line {sample.line}: {sample.value})" if sample else ""
+            actions.error(
+                f"{column}{failure.check}: {failure.count} row(s) fail{example}",
+                file=result.path,
+                line=sample.line if sample and result.path.endswith((".csv", ".csv.gz")) else None,
+                title=f"Invalid data in {result.dataset}",
+            )
+            count += 1
+    for gate in report.failed_gates:
+        actions.error(
+            "; ".join(gate.reasons),
+            file=config_file,
+            line=gate.line,
+            title=f"Gate failed: {gate.metric}",
+        )
+    if report.error:
+        actions.error(report.error, file="dvc.yaml", title="Pipeline failed")
+    for warning in report.warnings:
+        actions.warning(warning)

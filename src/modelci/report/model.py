@@ -1,0 +1,99 @@
+"""What a check found, as plain data. Renderers read it; nothing here prints or formats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from modelci.errors import ExitCode
+
+if TYPE_CHECKING:
+    from modelci.metrics import Change, GateResult
+    from modelci.pipeline.dvc import ReproResult
+    from modelci.pipeline.git import Revision
+    from modelci.validation import ValidationResult
+
+
+class Verdict(StrEnum):
+    PASS = "pass"  # noqa: S105 (a verdict, not a password); data valid, pipeline ran, every gate held
+    FAIL = "fail"  # at least one gate failed
+    INVALID_DATA = "invalid-data"  # data failed validation: the pipeline did not run
+    ERROR = "error"  # the pipeline failed or its results could not be read
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return {
+            Verdict.PASS: ExitCode.OK,
+            Verdict.FAIL: ExitCode.GATE_FAILED,
+            Verdict.INVALID_DATA: ExitCode.VALIDATION_FAILED,
+            Verdict.ERROR: ExitCode.PIPELINE_FAILED,
+        }[self]
+
+
+@dataclass(frozen=True)
+class PlotData:
+    title: str
+    path: str
+    kind: str  # "line" | "confusion"
+    x: str | None = None
+    y: str | None = None
+    points: tuple[tuple[float, float], ...] = ()  # line: (x, y) sorted by x
+    matrix: dict[str, int] | None = None  # confusion: tn, fp, fn, tp
+    problem: str | None = None  # why the plot could not be drawn
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "path": self.path,
+            "kind": self.kind,
+            "x": self.x,
+            "y": self.y,
+            "points": [list(p) for p in self.points],
+            "matrix": self.matrix,
+            "problem": self.problem,
+        }
+
+
+@dataclass
+class Report:
+    title: str
+    verdict: Verdict
+    head: Revision
+    base: Revision | None = None
+    validation: list[ValidationResult] = field(default_factory=list)
+    repro: ReproResult | None = None
+    metrics: list[Change] = field(default_factory=list)
+    params: list[Change] = field(default_factory=list)
+    gates: list[GateResult] = field(default_factory=list)
+    plots: list[PlotData] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None  # what stopped the check (pipeline failure)
+    error_log: str | None = None  # tail of the failing command's output
+    config_changed: bool = False  # the `modelci:` section differs from the base
+
+    @property
+    def failed_gates(self) -> list[GateResult]:
+        return [gate for gate in self.gates if not gate.passed]
+
+    @property
+    def invalid_datasets(self) -> list[ValidationResult]:
+        return [result for result in self.validation if not result.valid]
+
+    @property
+    def summary(self) -> str:
+        """The one-line verdict, as plain text."""
+        if self.verdict is Verdict.INVALID_DATA:
+            failures = sum(len(r.failures) for r in self.invalid_datasets)
+            names = ", ".join(r.dataset for r in self.invalid_datasets)
+            return f"Invalid data: {failures} check(s) failed in {names}; the pipeline did not run"
+        if self.verdict is Verdict.ERROR:
+            return f"Error: {self.error}"
+        if self.verdict is Verdict.FAIL:
+            failed = self.failed_gates
+            return f"Fail: {len(failed)} of {len(self.gates)} gate(s) failed: " + "; ".join(
+                gate.reasons[0] for gate in failed
+            )
+        return f"Pass: {len(self.gates)} gate(s) held" + (
+            " (first run: no base to compare)" if self.base is None else ""
+        )
