@@ -263,12 +263,11 @@ def _revision(ref: str, sha: str | None, subject: str | None) -> str:
 
 
 def escape(text: Any) -> str:
-    """Make untrusted text safe inside a table cell: no HTML, no cell breaks, no code spans."""
+    """Make untrusted text safe inside a table cell: no HTML tags, no cell breaks, no code spans."""
     return (
         str(text)
         .replace("&", "&amp;")
         .replace("<", "&lt;")
-        .replace(">", "&gt;")
         .replace("|", "\\|")
         .replace("`", "'")
         .replace("\r", " ")
