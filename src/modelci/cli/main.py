@@ -7,7 +7,7 @@ stays fast (no pandas, dvc or scikit-learn import).
 from __future__ import annotations
 
 import importlib
-import sys
+from typing import Any
 
 import click
 
@@ -16,9 +16,21 @@ from modelci.errors import ExitCode, ModelciError
 
 # command name -> (module, attribute, short help shown by `modelci --help` without importing it)
 _COMMANDS: dict[str, tuple[str, str, str]] = {
-    "validate": ("modelci.cli.validate", "validate", "Validate CSV or Parquet files against a Pandera schema."),
-    "check": ("modelci.cli.check", "check", "Validate data, reproduce the pipeline, diff metrics, evaluate gates."),
-    "comment": ("modelci.cli.comment", "comment", "Create or update the sticky report comment on a pull request."),
+    "validate": (
+        "modelci.cli.validate",
+        "validate",
+        "Validate CSV or Parquet files against a Pandera schema.",
+    ),
+    "check": (
+        "modelci.cli.check",
+        "check",
+        "Validate data, reproduce the pipeline, diff metrics, evaluate gates.",
+    ),
+    "comment": (
+        "modelci.cli.comment",
+        "comment",
+        "Create or update the sticky report comment on a pull request.",
+    ),
 }
 
 
@@ -33,6 +45,18 @@ class LazyGroup(click.Group):
         command = getattr(importlib.import_module(module_name), attr)
         assert isinstance(command, click.Command)
         return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Map what a command returns or raises to the documented exit codes, in one place."""
+        try:
+            result = super().invoke(ctx)
+        except ModelciError as error:
+            click.secho(f"Error: {error.message}", err=True, fg="red")
+            if error.hint:
+                click.echo(f"Hint: {error.hint}", err=True)
+            ctx.exit(int(error.exit_code))
+        # Commands return an ExitCode (None counts as success).
+        ctx.exit(int(result) if isinstance(result, int) else ExitCode.OK)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, _COMMANDS[name][2]) for name in self.list_commands(ctx)]
@@ -52,21 +76,5 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; map every ModelciError to its documented exit code."""
-    try:
-        result = cli.main(args=argv, prog_name="modelci", standalone_mode=False)
-    except ModelciError as error:
-        click.secho(f"Error: {error.message}", err=True, fg="red")
-        if error.hint:
-            click.echo(f"Hint: {error.hint}", err=True)
-        sys.exit(int(error.exit_code))
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(130)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(ExitCode.USAGE if isinstance(error, click.UsageError) else error.exit_code)
-    except click.exceptions.Exit as done:
-        sys.exit(done.exit_code)
-    # Commands return an ExitCode (or None for success); the process exits with it.
-    sys.exit(int(result) if isinstance(result, int) else 0)
+    """Console-script entry point."""
+    cli.main(args=argv, prog_name="modelci")
