@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from modelci.errors import ExitCode
+
+if TYPE_CHECKING:
+    from modelci.github.actions import Actions
 
 
 @click.command("check")
@@ -98,14 +103,12 @@ def check(
     return report.verdict.exit_code
 
 
-def _progress(actions: object | None):  # type: ignore[no-untyped-def]
+def _progress(actions: Actions | None) -> Callable[[str, str], None]:
     """Progress on stderr; inside GitHub Actions each step's log is a collapsible group."""
-    from modelci.github.actions import Actions
-
     state: dict[str, object] = {"group": None}
 
     def emit(kind: str, text: str) -> None:
-        if isinstance(actions, Actions):
+        if actions is not None:
             if kind in ("step", "done") and state["group"]:
                 actions.out.write("::endgroup::\n")
                 state["group"] = None

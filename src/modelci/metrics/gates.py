@@ -86,6 +86,7 @@ def _evaluate(gate: GateConfig, change: Change | None) -> GateResult:
     elif not is_number(head):
         reasons.append(f"`{gate.metric}` is not a number on the head ({head!r})")
     else:
+        assert head is not None  # is_number() said so
         value = float(head)
         if gate.threshold is not None and not _meets(value, gate.threshold, gate.direction):
             sign = ">=" if gate.direction == "higher" else "<="
