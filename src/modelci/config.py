@@ -79,7 +79,7 @@ class Config:
 
 def load_config(params_file: Path) -> Config:
     """Read and validate the `modelci:` section of `params_file`."""
-    name = str(params_file)
+    name = _display_path(params_file)
     if not params_file.is_file():
         raise ConfigError(
             "file not found",
@@ -276,6 +276,14 @@ class _Parser:
         y = self.string(item, "y", key, required=kind == "line")
         title = self.string(item, "title", key, required=False) or path
         return PlotConfig(path=path, title=title, kind=kind, x=x, y=y)
+
+
+def _display_path(path: Path) -> str:
+    """Relative to the working directory when inside it: shorter errors, same meaning."""
+    try:
+        return path.resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _type_name(value: Any) -> str:

@@ -1,0 +1,193 @@
+"""`modelci check` end to end on real git + DVC repositories (see conftest.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner, Result
+
+from modelci.cli.main import cli
+
+from .conftest import GOOD_ROWS, MiniProject
+
+
+def check(project: MiniProject, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["check", "-C", str(project.root), *args])
+
+
+def gates(report: dict[str, object]) -> dict[str, dict[str, object]]:
+    return {g["metric"]: g for g in report["gates"]}  # type: ignore[index,union-attr]
+
+
+def test_pass_when_the_model_improves(project: MiniProject) -> None:
+    project.set_params(quality=0.96)
+    project.commit("head: better model")
+    result = check(project, "--base", "HEAD~1")
+    assert result.exit_code == 0, result.output
+    report = project.report()
+    assert report["verdict"] == "pass"
+    f1 = gates(report)["f1"]
+    assert (f1["base"], f1["head"], f1["passed"]) == (0.95, 0.96, True)
+    assert report["params"] == [
+        {
+            "file": "params.yaml",
+            "key": "train.quality",
+            "base": 0.95,
+            "head": 0.96,
+            "status": "modified",
+            "delta": pytest.approx(0.01),
+            "delta_percent": pytest.approx(100 * 0.01 / 0.95),
+        }
+    ]
+    assert report["pipeline"] == {"targets": [], "ran": ["train"], "skipped": []}
+    markdown = (project.root / "report.md").read_text()
+    assert markdown.startswith("## ✅ Toy model\n\n**Pass: 2 gate(s) held**")
+    assert "| `f1` | 0.95 | 0.96 | +0.01 | ≥ 0.9 and regression ≤ 0.02 | ✅ pass |" in markdown
+    assert "| `params.yaml:train.quality` | 0.95 | 0.96 |" in markdown
+    assert "xychart-beta" in markdown
+    assert "### Data validation" in markdown
+    # the report printed on stdout is the markdown report
+    assert "## ✅ Toy model" in result.stdout
+
+
+def test_gate_fails_on_regression_beyond_tolerance(project: MiniProject) -> None:
+    project.set_params(quality=0.92)  # above the 0.9 bar, but 0.03 below the base
+    result = check(project, "--base", "HEAD")
+    assert result.exit_code == 1, result.output
+    report = project.report()
+    assert report["verdict"] == "fail"
+    f1 = gates(report)["f1"]
+    assert f1["reasons"] == ["f1 regressed from 0.95 to 0.92 (-0.03); allowed: 0.02"]
+    assert gates(report)["roc_auc"]["reasons"] == [
+        "roc_auc regressed from 0.98 to 0.95 (-0.03); allowed: 2%"
+    ]
+    assert "Fail: 2 of 2 gate(s) failed: f1 regressed from 0.95 to 0.92" in result.stderr
+
+
+def test_gate_fails_on_threshold(project: MiniProject) -> None:
+    project.set_modelci({**project.params()["modelci"], "gates": [{"metric": "f1", "threshold": 0.97}]})  # type: ignore[dict-item]
+    result = check(project, "--base", "HEAD")
+    assert result.exit_code == 1
+    assert gates(project.report())["f1"]["reasons"] == ["f1 = 0.95, required >= 0.97"]
+    assert project.report()["config_changed"] is True
+    assert "This change edits modelci's own configuration" in (project.root / "report.md").read_text()
+
+
+def test_cached_stages_are_skipped(project: MiniProject) -> None:
+    result = check(project, "--base", "HEAD")
+    assert result.exit_code == 0, result.output
+    assert project.report()["pipeline"] == {"targets": [], "ran": [], "skipped": ["train"]}
+    assert "Stage 'train' didn't change, skipping" in result.stderr
+
+
+def test_first_run_without_base_checks_thresholds_only(fresh_project: MiniProject) -> None:
+    result = check(fresh_project)
+    assert result.exit_code == 0, result.output
+    report = fresh_project.report()
+    assert report["base"] is None
+    f1 = gates(report)["f1"]
+    assert (f1["base"], f1["head"], f1["passed"]) == (None, 0.95, True)
+    assert f1["notes"] == ["no base value: regression check skipped"]
+    assert "first run: no base to compare" in (fresh_project.root / "report.md").read_text()
+
+    fresh_project.set_params(quality=0.5)
+    assert check(fresh_project).exit_code == 1  # the absolute threshold still applies
+
+
+def test_bad_data_is_reported_in_full_and_stops_before_training(project: MiniProject) -> None:
+    rows = [dict(r) for r in GOOD_ROWS]
+    rows[3]["x"] = None  # null
+    rows[5]["x"] = 1.7  # out of range
+    rows[7]["color"] = "purple"  # unknown category
+    rows[9]["count"] = "many"  # wrong dtype
+    project.write_rows(rows, columns=["x", "count", "color"])  # `label` column missing
+    project.set_params(quality=0.99)
+    result = check(project, "--base", "HEAD")
+    assert result.exit_code == 4, result.output
+    report = project.report()
+    assert report["verdict"] == "invalid-data"
+    assert report["pipeline"] is None  # nothing trained on bad data
+    assert json.loads((project.root / "eval/metrics.json").read_text())["f1"] == 0.95
+    (dataset,) = report["validation"]  # type: ignore[misc]
+    failures = {(f["column"], f["check"]): f for f in dataset["failures"]}
+    rows_of = {key: [s["row"] for s in f["samples"]] for key, f in failures.items()}
+    assert rows_of[("x", "not_nullable")] == [3]
+    assert rows_of[("x", "less_than_or_equal_to(1)")] == [5]
+    assert rows_of[("color", "isin(['red', 'green', 'blue'])")] == [7]
+    assert any(column == "count" and 9 in rows for (column, _), rows in rows_of.items())
+    assert any(column == "label" for column, _ in failures)
+    markdown = (project.root / "report.md").read_text()
+    assert markdown.startswith("## ❌ Toy model\n\n**Invalid data:")
+    assert "purple" in markdown and "<details>" in markdown
+
+
+def test_configuration_error_exits_3_and_names_the_key(project: MiniProject) -> None:
+    text = (project.root / "params.yaml").read_text().replace("threshold: 0.9", "threshhold: 0.9")
+    project.write("params.yaml", text)
+    result = check(project, "--base", "HEAD")
+    assert result.exit_code == 3
+    assert "params.yaml:11 (key `modelci.gates[0].threshhold`): unknown key" in result.stderr
+    assert "Hint: allowed keys here: direction, max_regression, metric, threshold" in result.stderr
+    assert not (project.root / "report.json").exists()
+
+
+def test_metrics_file_missing_on_the_head_fails_the_gates(project: MiniProject) -> None:
+    # A refactor drops the metrics declaration: DVC finds no metrics file on the head.
+    dvc_yaml = (project.root / "dvc.yaml").read_text()
+    project.write("dvc.yaml", dvc_yaml.replace("metrics:", "outs:"))
+    result = check(project, "--base", "HEAD")
+    assert result.exit_code == 1, result.output
+    report = project.report()
+    assert gates(report)["f1"]["reasons"] == [
+        "`f1` is missing from the head's metrics: did the evaluation stage write it?"
+    ]
+    assert gates(report)["f1"]["base"] == 0.95
+
+
+def test_metrics_file_missing_on_the_base_skips_regression_only(project: MiniProject) -> None:
+    dvc_yaml = (project.root / "dvc.yaml").read_text()
+    project.write("dvc.yaml", dvc_yaml.replace("metrics:", "outs:"))
+    project.repro()
+    project.commit("base without declared metrics")
+    project.write("dvc.yaml", dvc_yaml)
+    result = check(project, "--base", "HEAD")
+    assert result.exit_code == 0, result.output
+    f1 = gates(project.report())["f1"]
+    assert (f1["base"], f1["head"], f1["passed"]) == (None, 0.95, True)
+    assert f1["notes"] == ["no base value: regression check skipped"]
+
+
+def test_pipeline_failure_exits_5_with_the_log(project: MiniProject) -> None:
+    project.set_params(crash=True)
+    result = check(project, "--base", "HEAD")
+    assert result.exit_code == 5, result.output
+    report = project.report()
+    assert report["verdict"] == "error"
+    assert report["error"].startswith("`dvc repro` failed in stage `train`")  # type: ignore[union-attr]
+    assert "training crashed: out of memory (simulated)" in (project.root / "report.md").read_text()
+
+
+def test_unknown_base_revision_is_a_usage_error(project: MiniProject) -> None:
+    result = check(project, "--base", "no-such-branch")
+    assert result.exit_code == 2
+    assert "base revision `no-such-branch` not found" in result.stderr
+    assert "fetch-depth: 0" in result.stderr
+
+
+def test_as_a_subprocess_with_json_output(project: MiniProject) -> None:
+    project.set_params(quality=0.5)
+    process = subprocess.run(
+        [sys.executable, "-m", "modelci", "check", "--base", "HEAD", "--format", "json", "--output-dir", "out"],
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert process.returncode == 1, process.stderr
+    printed = json.loads(process.stdout)
+    assert printed["verdict"] == "fail"
+    assert printed == json.loads((project.root / "out/report.json").read_text())
+    assert "==> Reproducing the pipeline (dvc repro)" in process.stderr
