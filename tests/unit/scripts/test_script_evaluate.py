@@ -1,0 +1,138 @@
+"""Tests of scripts/train.py and scripts/evaluate.py, above all the model hash check."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+if str(ROOT / "scripts") not in sys.path:
+    sys.path.insert(0, str(ROOT / "scripts"))
+
+import evaluate  # noqa: E402
+from generate import generate_transactions  # noqa: E402
+from split import split  # noqa: E402
+from train import train  # noqa: E402
+
+SMALL_MODEL = {
+    "model": "hist_gradient_boosting",
+    "n_estimators": 20,
+    "max_depth": 4,
+    "min_samples_leaf": 20,
+    "seed": 0,
+}
+
+
+class _Exploit:
+    """A pickle that, if ever loaded, creates a marker file: what a tampered model could do."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (os.mkdir, (str(self.marker),))
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    directory = tmp_path_factory.mktemp("model")
+    train_df, test_df = split(generate_transactions(6000, seed=11), test_size=0.25, seed=0)
+    model_path, meta_path = directory / "model.pkl", directory / "model.json"
+    train(train_df, SMALL_MODEL, model_path, meta_path)
+    return {"model": model_path, "meta": meta_path, "test": test_df, "n_train": len(train_df)}
+
+
+def _copy(trained: dict[str, Any], tmp_path: Path) -> tuple[Path, Path]:
+    model_path, meta_path = tmp_path / "model.pkl", tmp_path / "model.json"
+    model_path.write_bytes(trained["model"].read_bytes())
+    meta_path.write_bytes(trained["meta"].read_bytes())
+    return model_path, meta_path
+
+
+def test_metadata_records_hash_features_and_params(trained: dict[str, Any]) -> None:
+    metadata = json.loads(trained["meta"].read_text())
+    assert metadata["sha256"] == evaluate.sha256_bytes(trained["model"].read_bytes())
+    assert metadata["features"][0] == "amount"
+    assert "transaction_id" not in metadata["features"]
+    assert metadata["label"] == "is_fraud"
+    assert metadata["params"] == SMALL_MODEL
+    assert metadata["n_train_rows"] == trained["n_train"]
+    assert metadata["sklearn_version"]
+
+
+def test_verified_model_loads_and_scores(trained: dict[str, Any]) -> None:
+    model, metadata = evaluate.load_verified_model(trained["model"], trained["meta"])
+    result = evaluate.evaluate(model, metadata, trained["test"], threshold=0.5)
+    metrics = result["metrics"]
+    assert set(metrics) == {
+        "f1",
+        "precision",
+        "recall",
+        "roc_auc",
+        "average_precision",
+        "accuracy",
+        "n_test",
+        "n_fraud_test",
+    }
+    assert metrics["n_test"] == len(trained["test"])
+    assert metrics["roc_auc"] > 0.8
+    assert all(round(v, 4) == v for k, v in metrics.items() if isinstance(v, float))
+    assert 0 < len(result["pr_curve"]) <= evaluate.MAX_CURVE_POINTS
+    assert set(result["pr_curve"][0]) == {"recall", "precision", "threshold"}
+    matrix = result["confusion_matrix"]
+    assert sum(matrix.values()) == metrics["n_test"]
+    assert matrix["tp"] + matrix["fn"] == metrics["n_fraud_test"]
+
+
+def test_tampered_model_is_refused_before_unpickling(
+    trained: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model_path, meta_path = _copy(trained, tmp_path)
+    marker = tmp_path / "exploited"
+    model_path.write_bytes(pickle.dumps(_Exploit(marker)))
+
+    def no_unpickling(data: bytes) -> None:
+        raise AssertionError("unpickled a model whose hash did not match")
+
+    monkeypatch.setattr(evaluate.pickle, "loads", no_unpickling)
+    with pytest.raises(evaluate.ModelIntegrityError, match="refusing to unpickle"):
+        evaluate.load_verified_model(model_path, meta_path)
+    assert not marker.exists()
+
+
+def test_single_flipped_byte_is_refused(trained: dict[str, Any], tmp_path: Path) -> None:
+    model_path, meta_path = _copy(trained, tmp_path)
+    blob = bytearray(model_path.read_bytes())
+    blob[len(blob) // 2] ^= 0x01
+    model_path.write_bytes(bytes(blob))
+    with pytest.raises(evaluate.ModelIntegrityError, match="sha256"):
+        evaluate.load_verified_model(model_path, meta_path)
+
+
+def test_metadata_without_hash_is_refused(trained: dict[str, Any], tmp_path: Path) -> None:
+    model_path, meta_path = _copy(trained, tmp_path)
+    metadata = json.loads(meta_path.read_text())
+    del metadata["sha256"]
+    meta_path.write_text(json.dumps(metadata))
+    with pytest.raises(evaluate.ModelIntegrityError, match="no sha256"):
+        evaluate.load_verified_model(model_path, meta_path)
+
+
+def test_stage_exits_with_a_clear_error_on_tampering(
+    trained: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "models").mkdir()
+    model_path, _ = _copy(trained, tmp_path / "models")
+    model_path.write_bytes(model_path.read_bytes() + b"\0")
+    (tmp_path / "params.yaml").write_text("evaluate:\n  threshold: 0.5\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as caught:
+        evaluate.main()
+    assert "refusing to unpickle" in str(caught.value.code)
+    assert not (tmp_path / "eval").exists()
