@@ -8,7 +8,7 @@ goes to an optional callback so the CLI (or a workflow) decides how to show it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from modelci.config import SECTION, Config, load_config
@@ -83,7 +83,8 @@ def _validate_data(
         result = validate_file(
             root / dataset.path, schema, name=dataset.name, max_samples=config.report.max_samples
         )
-        report.validation.append(result)
+        # Report the path as configured (repository-relative): annotations point at it.
+        report.validation.append(replace(result, path=dataset.path))
 
 
 def _compare(config: Config, root: Path, params_path: Path, report: Report) -> None:

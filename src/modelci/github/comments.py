@@ -1,0 +1,163 @@
+"""The sticky report comment: one comment per report id on a pull request, edited in place.
+
+The comment starts with a hidden marker, `<!-- modelci:comment-id=<id> -->`. On each run the
+pull request's comments are searched (every page) for one written by the token's own identity
+that carries the marker: it is edited if its body changed, otherwise a comment is created. Other
+people's comments are never touched, even if they quote the marker, and reports with different
+ids (say, one per model) live side by side.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from modelci.errors import GitHubError, UsageError
+
+if TYPE_CHECKING:
+    from modelci.github.client import GitHubClient
+
+# GitHub rejects a comment body longer than this (422 "body is too long").
+MAX_COMMENT_CHARS = 65_536
+DEFAULT_COMMENT_ID = "modelci"
+
+_COMMENT_ID = re.compile(r"[A-Za-z0-9._-]+")
+# GitHub's rules: owner is alphanumerics and single hyphens; a name adds `.` and `_`.
+_REPO = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
+_FENCE = re.compile(r"^ {0,3}(```|~~~)", re.MULTILINE)
+
+Action = Literal["created", "updated", "unchanged"]
+
+
+@dataclass(frozen=True)
+class CommentResult:
+    """What `upsert_sticky_comment` did; `id` and `html_url` are GitHub's for the comment."""
+
+    action: Action
+    id: int
+    html_url: str
+    truncated: bool
+
+
+def validate_repo(repo: str) -> str:
+    if not _REPO.fullmatch(repo) or repo.split("/")[1] in {".", ".."}:
+        raise UsageError(
+            f"repository must be OWNER/NAME, got {repo!r}",
+            hint="Pass --repo like `octo-org/model-repo` (in a workflow GITHUB_REPOSITORY "
+            "already holds it).",
+        )
+    return repo
+
+
+def validate_comment_id(comment_id: str) -> str:
+    if not _COMMENT_ID.fullmatch(comment_id):
+        raise UsageError(
+            f"comment id must use only letters, digits, `.`, `_` and `-`, got {comment_id!r}",
+            hint="The id goes into a hidden HTML marker; pick something like `modelci-gpu`.",
+        )
+    return comment_id
+
+
+def marker(comment_id: str) -> str:
+    """The hidden HTML comment that identifies the report `comment_id` on a pull request."""
+    return f"<!-- modelci:comment-id={validate_comment_id(comment_id)} -->"
+
+
+def _truncation_note(cut: int, limit: int) -> str:
+    return (
+        f"\n\n… report truncated: {cut:,} characters cut to fit GitHub's {limit:,}-character "
+        "comment limit; the full report is in the job summary and the workflow artifact.\n"
+    )
+
+
+def _closers(kept: str) -> str:
+    """Close a code fence or <details> block left open by the cut, so the note shows."""
+    closing = "\n```" if len(_FENCE.findall(kept)) % 2 else ""
+    open_details = kept.count("<details") - kept.count("</details>")
+    return closing + "\n</details>" * max(0, open_details)
+
+
+def render_comment_body(
+    body: str, comment_id: str = DEFAULT_COMMENT_ID, *, limit: int = MAX_COMMENT_CHARS
+) -> tuple[str, bool]:
+    """The comment as posted: marker + body, cut with a note to at most `limit` characters.
+
+    Returns (text, truncated). The text, marker and note included, never exceeds `limit`.
+    """
+    head = marker(comment_id) + "\n"
+    full = head + body
+    if len(full) <= limit:
+        return full, False
+    if limit < len(head) + len(_truncation_note(len(body), limit)) + 100:
+        raise ValueError(f"a comment limit of {limit} characters leaves no room for the report")
+    keep = limit - len(head) - len(_truncation_note(len(body), limit))
+    while True:
+        kept = body[: max(0, keep)]
+        newline = kept.rfind("\n")
+        if newline > keep // 2:  # end on a whole line unless that throws away too much
+            kept = kept[:newline]
+        text = head + kept + _closers(kept) + _truncation_note(len(body) - len(kept), limit)
+        if len(text) <= limit:
+            return text, True
+        keep -= len(text) - limit
+
+
+def _normalise(text: str) -> str:
+    # GitHub may store line endings as CRLF; that alone is no reason to edit the comment.
+    return text.replace("\r\n", "\n")
+
+
+def find_sticky_comment(
+    client: GitHubClient, repo: str, pr: int, *, comment_id: str, author: str
+) -> dict[str, Any] | None:
+    """The oldest comment on `pr` by `author` that carries the marker of `comment_id`."""
+    tag = marker(comment_id)
+    wanted = author.casefold()  # GitHub logins are case-insensitive
+    for comment in client.paginate(f"/repos/{repo}/issues/{pr}/comments"):
+        user = comment.get("user") or {}
+        login = user.get("login") if isinstance(user, dict) else None
+        text = comment.get("body")
+        mine = isinstance(login, str) and login.casefold() == wanted
+        if mine and isinstance(text, str) and tag in text:
+            return comment
+    return None
+
+
+def _result(action: Action, data: Any, truncated: bool) -> CommentResult:
+    if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+        raise GitHubError("GitHub's answer for the comment has no id")
+    return CommentResult(action, data["id"], str(data.get("html_url", "")), truncated)
+
+
+def upsert_sticky_comment(
+    client: GitHubClient,
+    repo: str,
+    pr: int,
+    body: str,
+    *,
+    comment_id: str = DEFAULT_COMMENT_ID,
+    author: str | None = None,
+) -> CommentResult:
+    """Create the report comment on pull request `pr` of `repo`, or edit it in place.
+
+    `author` is the login the token posts as; by default it is asked of GitHub
+    (`github-actions[bot]` for the workflow's GITHUB_TOKEN). Pass it for a GitHub App token,
+    whose comments are by `<app-slug>[bot]`.
+    """
+    validate_repo(repo)
+    validate_comment_id(comment_id)
+    if isinstance(pr, bool) or not isinstance(pr, int) or pr < 1:
+        raise UsageError(f"pull request number must be a positive integer, got {pr!r}")
+    text, truncated = render_comment_body(body, comment_id)
+    login = author or client.viewer_login()
+    existing = find_sticky_comment(client, repo, pr, comment_id=comment_id, author=login)
+    if existing is None:
+        created = client.request("POST", f"/repos/{repo}/issues/{pr}/comments", json={"body": text})
+        return _result("created", created.json(), truncated)
+    if _normalise(str(existing.get("body", ""))) == _normalise(text):
+        return _result("unchanged", existing, truncated)
+    updated = client.request(
+        "PATCH", f"/repos/{repo}/issues/comments/{existing['id']}", json={"body": text}
+    )
+    return _result("updated", updated.json(), truncated)
