@@ -84,7 +84,9 @@ class MiniProject:
     def write_rows(self, rows: list[dict[str, object]], columns: list[str] | None = None) -> None:
         columns = columns or ["x", "count", "color", "label"]
         lines = [",".join(columns)]
-        lines += [",".join("" if r.get(c) is None else str(r.get(c)) for c in columns) for r in rows]
+        lines += [
+            ",".join("" if r.get(c) is None else str(r.get(c)) for c in columns) for r in rows
+        ]
         self.write("data/points.csv", "\n".join(lines) + "\n")
 
     def params(self) -> dict[str, object]:

@@ -68,12 +68,16 @@ def test_gate_fails_on_regression_beyond_tolerance(project: MiniProject) -> None
 
 
 def test_gate_fails_on_threshold(project: MiniProject) -> None:
-    project.set_modelci({**project.params()["modelci"], "gates": [{"metric": "f1", "threshold": 0.97}]})  # type: ignore[dict-item]
+    project.set_modelci(
+        {**project.params()["modelci"], "gates": [{"metric": "f1", "threshold": 0.97}]}
+    )  # type: ignore[dict-item]
     result = check(project, "--base", "HEAD")
     assert result.exit_code == 1
     assert gates(project.report())["f1"]["reasons"] == ["f1 = 0.95, required >= 0.97"]
     assert project.report()["config_changed"] is True
-    assert "This change edits modelci's own configuration" in (project.root / "report.md").read_text()
+    assert (
+        "This change edits modelci's own configuration" in (project.root / "report.md").read_text()
+    )
 
 
 def test_cached_stages_are_skipped(project: MiniProject) -> None:
@@ -180,7 +184,18 @@ def test_unknown_base_revision_is_a_usage_error(project: MiniProject) -> None:
 def test_as_a_subprocess_with_json_output(project: MiniProject) -> None:
     project.set_params(quality=0.5)
     process = subprocess.run(
-        [sys.executable, "-m", "modelci", "check", "--base", "HEAD", "--format", "json", "--output-dir", "out"],
+        [
+            sys.executable,
+            "-m",
+            "modelci",
+            "check",
+            "--base",
+            "HEAD",
+            "--format",
+            "json",
+            "--output-dir",
+            "out",
+        ],
         cwd=project.root,
         capture_output=True,
         text=True,

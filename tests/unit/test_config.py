@@ -96,7 +96,9 @@ def test_missing_section_file_and_invalid_yaml(tmp_path: Path) -> None:
         load_config(write(tmp_path, "train: {}\n"))
     with pytest.raises(ConfigError, match="file not found"):
         load_config(tmp_path / "nope.yaml")
-    with pytest.raises(ConfigError, match=r"params.yaml:3: not valid YAML: expected the node content"):
+    with pytest.raises(
+        ConfigError, match=r"params.yaml:3: not valid YAML: expected the node content"
+    ):
         load_config(write(tmp_path, "modelci:\n  gates: [\n"))
 
 
