@@ -1,0 +1,126 @@
+"""`modelci validate`: parse options, validate the files, render the results.
+
+pandas and pandera are imported only once the command runs (inside the function), so importing
+this module for `modelci --help` stays cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import click
+
+from modelci.errors import ExitCode
+
+
+@click.command("validate")
+@click.argument(
+    "paths",
+    nargs=-1,
+    required=True,
+    metavar="PATH...",
+    type=click.Path(path_type=Path, dir_okay=True),
+)
+@click.option(
+    "--schema",
+    "schema_spec",
+    required=True,
+    metavar="SPEC",
+    help="Pandera schema: a YAML file (schemas/x.yaml) or a Python object package.module:attr.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="Rendering of the results.",
+)
+@click.option(
+    "--max-samples",
+    type=click.IntRange(min=0),
+    default=5,
+    show_default=True,
+    help="Failing values shown per check.",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False, writable=True),
+    help="Write the rendering to this file instead of standard output.",
+)
+def validate(
+    paths: tuple[Path, ...],
+    schema_spec: str,
+    output_format: str,
+    max_samples: int,
+    output: Path | None,
+) -> ExitCode:
+    """Validate CSV or Parquet files against a Pandera schema.
+
+    Reports every failure (not just the first): per column and check, how many rows fail and
+    sample values with their row (and CSV line) numbers. Files: .csv, .csv.gz, .parquet, .pq.
+
+    Exit codes: 0 all files valid, 3 schema error, 4 invalid or unreadable data.
+
+    \b
+    Examples:
+      modelci validate data/transactions.csv --schema schemas/transactions.yaml
+      modelci validate data/*.parquet --schema myproject.schemas:Transactions --format json
+    """
+    from modelci.validation import (
+        render_markdown,
+        render_text,
+        results_to_json,
+        validate_files,
+    )
+
+    results = validate_files(paths, schema_spec, base_dir=Path.cwd(), max_samples=max_samples)
+    if output_format == "json":
+        rendered = json.dumps(results_to_json(results), indent=2, ensure_ascii=False) + "\n"
+    elif output_format == "markdown":
+        rendered = render_markdown(results, max_samples=max_samples)
+    else:
+        rendered = render_text(results)
+    all_valid = all(result.valid for result in results)
+    if output is None:
+        click.echo(rendered, nl=False)
+    else:
+        _write_atomically(output, rendered)
+        verdict = "all valid" if all_valid else "INVALID data"
+        click.echo(f"Wrote the {output_format} report to {output} ({verdict}).", err=True)
+    return ExitCode.OK if all_valid else ExitCode.VALIDATION_FAILED
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write `text` to `path` via a temporary file in the same directory and `os.replace`."""
+    from modelci.errors import UsageError
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+            Path(temp).chmod(_file_mode(path))  # mkstemp creates 0600; give the usual mode
+            Path(temp).replace(path)  # os.replace: atomic within the directory
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        raise UsageError(
+            f"cannot write the report to {path}: {error.strerror or error}",
+            hint="Choose an --output path in a writable directory.",
+        ) from error
+
+
+def _file_mode(path: Path) -> int:
+    """The mode of the file being replaced, or what a new file gets under the current umask."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
