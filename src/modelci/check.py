@@ -43,14 +43,17 @@ def run_check(options: CheckOptions, progress: Progress = _quiet) -> tuple[Confi
     report = Report(title=config.report.title, verdict=Verdict.PASS, head=git.head(root), base=base)
 
     try:
+        data_run: dvc.ReproResult | None = None
         if config.data:
-            _validate_data(config, root, options, report, progress)
+            data_run = _validate_data(config, root, options, report, progress)
             if report.invalid_datasets:
+                report.repro = data_run  # only the stages that produced the data ran
                 report.verdict = Verdict.INVALID_DATA
                 return config, report
         if options.repro:
             progress("step", "Reproducing the pipeline (dvc repro)")
-            report.repro = dvc.repro(root, on_line=lambda line: progress("log", line))
+            full_run = dvc.repro(root, on_line=lambda line: progress("log", line))
+            report.repro = full_run.after(data_run) if data_run else full_run
     except dvc.ReproFailed as failure:
         report.verdict = Verdict.ERROR
         report.error = failure.message
@@ -67,16 +70,17 @@ def run_check(options: CheckOptions, progress: Progress = _quiet) -> tuple[Confi
 
 def _validate_data(
     config: Config, root: Path, options: CheckOptions, report: Report, progress: Progress
-) -> None:
+) -> dvc.ReproResult | None:
     from modelci.validation import load_schema, validate_file
 
+    # Datasets a stage writes (like the reference pipeline's `generate`) must exist, and be
+    # current, before they are validated: reproduce just those stages and their upstream.
+    data_run = None
     if options.repro:
-        # Datasets a stage writes (like the reference pipeline's `generate`) must exist, and be
-        # current, before they are validated: reproduce just those stages and their upstream.
         stages = sorted({s for d in config.data if (s := dvc.producing_stage(root, d.path))})
         if stages:
             progress("step", f"Producing the data to validate (dvc repro {' '.join(stages)})")
-            dvc.repro(root, stages, on_line=lambda line: progress("log", line))
+            data_run = dvc.repro(root, stages, on_line=lambda line: progress("log", line))
     for dataset in config.data:
         progress("step", f"Validating {dataset.name} ({dataset.path}) against {dataset.schema}")
         schema = load_schema(dataset.schema, base_dir=root)
@@ -85,6 +89,7 @@ def _validate_data(
         )
         # Report the path as configured (repository-relative): annotations point at it.
         report.validation.append(replace(result, path=dataset.path))
+    return data_run
 
 
 def _compare(config: Config, root: Path, params_path: Path, report: Report) -> None:

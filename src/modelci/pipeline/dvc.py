@@ -36,6 +36,12 @@ class ReproResult:
     def to_dict(self) -> dict[str, Any]:
         return {"targets": list(self.targets), "ran": list(self.ran), "skipped": list(self.skipped)}
 
+    def after(self, earlier: ReproResult) -> ReproResult:
+        """This run, counting the stages an earlier (targeted) run of the same check executed."""
+        ran = tuple(dict.fromkeys((*earlier.ran, *self.ran)))
+        skipped = tuple(s for s in self.skipped if s not in ran)
+        return ReproResult(targets=self.targets, ran=ran, skipped=skipped, log_tail=self.log_tail)
+
 
 @dataclass
 class Snapshot:
