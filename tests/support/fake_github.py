@@ -142,6 +142,8 @@ class Scripted:
     headers: dict[str, str] = field(default_factory=dict)
     method: str | None = None
     path: str | None = None  # regex searched in the request path (no query)
+    # Do the work first, then answer with this: GitHub failing *after* creating a comment.
+    after_processing: bool = False
 
 
 @dataclass
@@ -353,11 +355,14 @@ class FakeGitHub:
         method: str | None = None,
         path: str | None = None,
         times: int = 1,
+        after_processing: bool = False,
     ) -> None:
         """Answer the next `times` requests matching `method`/`path` (regex) with this."""
         with self._lock:
             for _ in range(times):
-                self.script.append(Scripted(status, body, dict(headers or {}), method, path))
+                self.script.append(
+                    Scripted(status, body, dict(headers or {}), method, path, after_processing)
+                )
             self._changed()
 
     def enqueue_server_error(self, status: int = 502, **match: Any) -> None:
@@ -482,6 +487,8 @@ class FakeGitHub:
             login = token.login if token else None
             scripted = self._take_script(method, path)
             if scripted is not None:
+                if scripted.after_processing:
+                    self._route(method, target, headers, raw, token)
                 reply = Reply(scripted.status, scripted.body, dict(scripted.headers))
             else:
                 reply = self._route(method, target, headers, raw, token)

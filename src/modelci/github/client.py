@@ -199,9 +199,16 @@ class GitHubClient:
         *,
         json: Any = None,
         params: Mapping[str, str | int] | None = None,
+        retry_server_errors: bool = True,
     ) -> requests.Response:
-        """Send one API call (retrying as described above); raise GitHubError on failure."""
-        response = self._send(method, path, json=json, params=params)
+        """Send one API call (retrying as described above); raise GitHubError on failure.
+
+        `retry_server_errors=False` is for calls that are not idempotent (creating a comment):
+        a 5xx may come after GitHub did the work, so the caller checks before trying again.
+        Rate limits are still waited out: a rate-limited request was not processed.
+        """
+        attempts = None if retry_server_errors else 1
+        response = self._send(method, path, json=json, params=params, server_error_attempts=attempts)
         if response.status_code >= 400:
             raise self._error_for(method, response)
         return response
@@ -213,11 +220,13 @@ class GitHubClient:
         *,
         json: Any = None,
         params: Mapping[str, str | int] | None = None,
+        server_error_attempts: int | None = None,
     ) -> requests.Response:
         """Send with retries; return the final response, even an error one (4xx)."""
         method = method.upper()
         url = self._url(path)
         where = f"{method} {self._display(url)}"
+        failures = 0  # server errors and unreachable attempts, for server_error_attempts
         for attempt in range(1, self.max_attempts + 1):
             last = attempt == self.max_attempts
             try:
@@ -230,7 +239,8 @@ class GitHubClient:
                     timeout=self.timeout,
                 )
             except (requests.ConnectionError, requests.Timeout) as error:
-                if last:
+                failures += 1
+                if last or failures == server_error_attempts:
                     raise GitHubError(
                         f"could not reach GitHub at {self.api_url} for {where} after "
                         f"{attempt} attempts ({type(error).__name__})",
@@ -246,7 +256,8 @@ class GitHubClient:
                 self._wait(rate_wait)
                 continue
             if response.status_code >= 500:
-                if last:
+                failures += 1
+                if last or failures == server_error_attempts:
                     raise GitHubError(
                         f"GitHub answered {response.status_code} {response.reason} to {where} "
                         f"({self.api_url}) {attempt} times; giving up",
@@ -258,6 +269,10 @@ class GitHubClient:
                 continue
             return response
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def wait_before_retry(self, attempt: int) -> None:
+        """The client's own backoff, for callers that retry a whole operation themselves."""
+        self._wait(self._backoff_delay(attempt))
 
     def _wait(self, seconds: float) -> None:
         self._sleep(max(0.0, min(seconds, self.max_wait)))

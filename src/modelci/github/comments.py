@@ -152,9 +152,24 @@ def upsert_sticky_comment(
     text, truncated = render_comment_body(body, comment_id)
     login = author or client.viewer_login()
     existing = find_sticky_comment(client, repo, pr, comment_id=comment_id, author=login)
-    if existing is None:
-        created = client.request("POST", f"/repos/{repo}/issues/{pr}/comments", json={"body": text})
-        return _result("created", created.json(), truncated)
+    attempt = 1
+    while existing is None:
+        try:
+            created = client.request(
+                "POST",
+                f"/repos/{repo}/issues/{pr}/comments",
+                json={"body": text},
+                retry_server_errors=False,
+            )
+            return _result("created", created.json(), truncated)
+        except GitHubError as error:
+            # A 5xx (or a lost connection) may come after GitHub created the comment: look
+            # again before creating, so a retry never leaves two reports on the pull request.
+            if attempt >= client.max_attempts or (error.status is not None and error.status < 500):
+                raise
+        client.wait_before_retry(attempt)
+        attempt += 1
+        existing = find_sticky_comment(client, repo, pr, comment_id=comment_id, author=login)
     if _normalise(str(existing.get("body", ""))) == _normalise(text):
         return _result("unchanged", existing, truncated)
     updated = client.request(

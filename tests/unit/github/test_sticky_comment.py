@@ -257,3 +257,22 @@ def test_a_report_over_the_limit_is_truncated_and_accepted(api: ProxiedGitHub) -
 def test_a_comment_on_a_plain_issue_links_to_the_issue(api: ProxiedGitHub) -> None:
     result = upsert_sticky_comment(proxied(api), DEFAULT_REPO, 3, "report")
     assert result.html_url == f"https://github.com/{DEFAULT_REPO}/issues/3#issuecomment-{result.id}"
+
+
+def test_a_502_after_github_created_the_comment_does_not_duplicate_it(
+    fake_github: FakeGitHub,
+) -> None:
+    fake_github.enqueue_server_error(method="POST", after_processing=True)
+    result = upsert_sticky_comment(client_for(fake_github.url), DEFAULT_REPO, 1, "report")
+    (comment,) = fake_github.comments(DEFAULT_REPO, 1)
+    assert result.action == "unchanged"  # found on the second look, already holding the body
+    assert result.id == comment.id
+    assert [m for m, _, _ in writes(fake_github)] == ["POST"]
+
+
+def test_a_502_before_anything_was_created_is_retried(fake_github: FakeGitHub) -> None:
+    fake_github.enqueue_server_error(method="POST")
+    result = upsert_sticky_comment(client_for(fake_github.url), DEFAULT_REPO, 1, "report")
+    assert result.action == "created"
+    assert len(fake_github.comments(DEFAULT_REPO, 1)) == 1
+    assert [(m, s) for m, _, s in writes(fake_github)] == [("POST", 502), ("POST", 201)]
