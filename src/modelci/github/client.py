@@ -208,7 +208,9 @@ class GitHubClient:
         Rate limits are still waited out: a rate-limited request was not processed.
         """
         attempts = None if retry_server_errors else 1
-        response = self._send(method, path, json=json, params=params, server_error_attempts=attempts)
+        response = self._send(
+            method, path, json=json, params=params, server_error_attempts=attempts
+        )
         if response.status_code >= 400:
             raise self._error_for(method, response)
         return response
