@@ -1,0 +1,61 @@
+"""Every command explains itself, and `modelci --help` stays fast (no heavy imports)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from modelci.cli.main import _COMMANDS, cli
+
+HEAVY = ["pandas", "pandera", "dvc", "sklearn", "requests", "numpy", "pyarrow"]
+
+
+@pytest.mark.parametrize("name", sorted(_COMMANDS))
+def test_every_command_has_help_with_an_example(name: str) -> None:
+    result = CliRunner().invoke(cli, [name, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.output, f"`modelci {name} --help` needs an example"
+    # the summary shown by `modelci --help` is the command's own first help line, not a stale copy
+    first_line = result.output.split("\n\n")[1].strip().split("\n")[0]
+    assert _COMMANDS[name][2].split()[0] == first_line.split()[0]
+
+
+def test_top_level_help_lists_every_command() -> None:
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for name in _COMMANDS:
+        assert f"  {name} " in result.output
+
+
+@pytest.mark.parametrize(
+    "args", [["--help"], ["check", "--help"], ["comment", "--help"], ["validate", "--help"]]
+)
+def test_help_imports_no_heavy_library(args: list[str]) -> None:
+    code = (
+        "import sys, json\n"
+        "from modelci.cli.main import cli\n"
+        f"try:\n    cli.main(args={args!r}, prog_name='modelci')\n"
+        "except SystemExit:\n    pass\n"
+        "print(json.dumps(sorted(m.split('.')[0] for m in sys.modules)), file=sys.stderr)\n"
+    )
+    process = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    loaded = set(json.loads(process.stderr.strip().splitlines()[-1]))
+    assert loaded.isdisjoint(HEAVY), f"`modelci {' '.join(args)}` imported {loaded & set(HEAVY)}"
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    result = CliRunner().invoke(cli, ["nope"])
+    assert result.exit_code == 2
+    assert "No such command 'nope'" in result.output
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.startswith("modelci, version ")
