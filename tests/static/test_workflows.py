@@ -201,3 +201,7 @@ def test_model_pr_pins_our_action_to_a_commit_of_this_repository() -> None:
         ["git", "cat-file", "-e", f"{sha}^{{commit}}"], cwd=ROOT, capture_output=True
     )
     assert exists.returncode == 0, f"modelci/modelci@{sha} is not a commit of this repository"
+    has_action = subprocess.run(
+        ["git", "cat-file", "-e", f"{sha}:action.yml"], cwd=ROOT, capture_output=True
+    )
+    assert has_action.returncode == 0, f"modelci/modelci@{sha} has no action.yml: bump the pin"

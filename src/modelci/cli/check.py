@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from modelci.cli._options import format_option
 from modelci.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -41,13 +42,8 @@ if TYPE_CHECKING:
     show_default=True,
     help="Run `dvc repro` (skip to check the workspace as it is).",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["markdown", "json", "none"]),
-    default="markdown",
-    show_default=True,
-    help="What to print on standard output once done.",
+@format_option(
+    ["markdown", "json", "none"], "markdown", "What to print on standard output once done."
 )
 @click.option(
     "-C",

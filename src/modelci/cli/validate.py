@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from modelci.cli._options import format_option
 from modelci.errors import ExitCode
 
 
@@ -31,14 +32,7 @@ from modelci.errors import ExitCode
     metavar="SPEC",
     help="Pandera schema: a YAML file (schemas/x.yaml) or a Python object package.module:attr.",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-    help="Rendering of the results.",
-)
+@format_option(["text", "markdown", "json"], "text", "Rendering of the results.")
 @click.option(
     "--max-samples",
     type=click.IntRange(min=0),

@@ -1,0 +1,72 @@
+"""The README's usage snippets must be true: short, valid, and pointing at what exists."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _yaml_blocks() -> list[str]:
+    return re.findall(r"```yaml\n(.*?)```", README, re.S)
+
+
+def _pull_request_snippet() -> str:
+    [snippet] = [b for b in _yaml_blocks() if b.startswith("# .github/workflows/model.yml")]
+    return snippet
+
+
+def _model_pr_pin() -> str:
+    text = (ROOT / ".github/workflows/model-pr.yml").read_text(encoding="utf-8")
+    [sha] = re.findall(r"uses:\s*modelci/modelci@([0-9a-f]{40})", text)
+    return sha
+
+
+def test_pull_request_snippet_is_at_most_15_lines_with_least_privilege() -> None:
+    snippet = _pull_request_snippet()
+    assert len(snippet.strip().splitlines()) <= 15
+    workflow = yaml.safe_load(snippet)
+    assert workflow["permissions"] == {}
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {"contents": "read", "pull-requests": "write"}
+    owner_repo, _, rest = job["uses"].partition("/.github/")
+    assert owner_repo == "modelci/modelci"
+    path, _, ref = rest.partition("@")
+    assert (ROOT / ".github" / path).is_file()
+    assert ref == _model_pr_pin()  # the same commit the reusable workflow pins its action to
+
+
+def test_every_modelci_pin_in_the_readme_is_the_released_one() -> None:
+    pins = set(re.findall(r"modelci/modelci(?:/[^@\s]+)?@([0-9a-f]{40})", README))
+    assert pins == {_model_pr_pin()}
+
+
+def test_pull_request_snippet_is_a_valid_workflow(tmp_path: Path) -> None:
+    tool = shutil.which("check-jsonschema")
+    if tool is None:
+        pytest.fail("check-jsonschema is not installed (pip install -e '.[dev]')")
+    path = tmp_path / "model.yml"
+    path.write_text(_pull_request_snippet(), encoding="utf-8")
+    result = subprocess.run(
+        [tool, "--builtin-schema", "vendor.github-workflows", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_readme_documents_every_exit_code() -> None:
+    from modelci.errors import ExitCode
+
+    for code in ExitCode:
+        assert f"| {int(code)} |" in README, (
+            f"exit code {int(code)} ({code.name}) is not documented"
+        )
