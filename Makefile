@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?= -n 2
 
-.PHONY: setup demo test lint clean
+.PHONY: setup demo test lint clean pin
 .DEFAULT_GOAL := demo
 
 setup: $(VENV)/.installed node_modules/.installed
@@ -33,3 +33,17 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .mypy_cache
+
+# Release step: point the pins at this repository's own commits, then commit; run twice (the
+# second run points the README's reusable-workflow ref at the commit that holds the first bump).
+#   modelci/modelci@<sha>       (model-pr.yml, README, fork recipe): last change to the action/package
+#   .../model-pr.yml@<sha>      (README): last change to model-pr.yml
+pin:
+	action=$$(git log -1 --format=%H -- action.yml src pyproject.toml constraints.txt); \
+	workflow=$$(git log -1 --format=%H -- .github/workflows/model-pr.yml); \
+	sed -i -E "s#(modelci/modelci@)[0-9a-f]{40}#\1$$action#g" \
+	  .github/workflows/model-pr.yml README.md docs/fork-pull-requests.md; \
+	sed -i -E "s#(ref: )[0-9a-f]{40}( \# the SHA model-pr.yml is pinned to)#\1$$action\2#" \
+	  docs/fork-pull-requests.md; \
+	sed -i -E "s#(modelci/modelci/.github/workflows/model-pr.yml@)[0-9a-f]{40}#\1$$workflow#g" README.md; \
+	echo "action pinned at $$action; README's reusable workflow at $$workflow"

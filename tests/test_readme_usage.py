@@ -40,11 +40,35 @@ def test_pull_request_snippet_is_at_most_15_lines_with_least_privilege() -> None
     assert owner_repo == "modelci/modelci"
     path, _, ref = rest.partition("@")
     assert (ROOT / ".github" / path).is_file()
-    assert ref == _model_pr_pin()  # the same commit the reusable workflow pins its action to
+    assert re.fullmatch(r"[0-9a-f]{40}", ref)
 
 
-def test_every_modelci_pin_in_the_readme_is_the_released_one() -> None:
-    pins = set(re.findall(r"modelci/modelci(?:/[^@\s]+)?@([0-9a-f]{40})", README))
+def test_the_readme_workflow_ref_pins_the_current_action() -> None:
+    """`model-pr.yml@REF` must be a commit whose model-pr.yml pins today's action (`make pin`)."""
+    ref = yaml.safe_load(_pull_request_snippet())["jobs"]["model"]["uses"].rpartition("@")[2]
+    shown = subprocess.run(
+        ["git", "show", f"{ref}:.github/workflows/model-pr.yml"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if shown.returncode != 0 and _shallow():
+        pytest.skip("shallow clone: the pinned commit is not here")
+    assert shown.returncode == 0, f"{ref} is not a commit of this repository: run `make pin`"
+    [pinned] = re.findall(r"uses:\s*modelci/modelci@([0-9a-f]{40})", shown.stdout)
+    assert pinned == _model_pr_pin(), "the README's workflow ref runs an older action: `make pin`"
+
+
+def _shallow() -> bool:
+    result = subprocess.run(
+        ["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT, capture_output=True, text=True
+    )
+    return result.stdout.strip() == "true"
+
+
+def test_every_action_pin_in_the_readme_is_the_released_one() -> None:
+    pins = set(re.findall(r"modelci/modelci@([0-9a-f]{40})", README))
     assert pins == {_model_pr_pin()}
 
 
