@@ -49,6 +49,8 @@ def run_check(options: CheckOptions, progress: Progress = _quiet) -> tuple[Confi
             if report.invalid_datasets:
                 report.repro = data_run  # only the stages that produced the data ran
                 report.verdict = Verdict.INVALID_DATA
+                # The params still say what this change did to the data (a reviewer needs it).
+                _compare_params(config, root, params_path, report)
                 return config, report
         if options.repro:
             progress("step", "Reproducing the pipeline (dvc repro)")
@@ -58,10 +60,12 @@ def run_check(options: CheckOptions, progress: Progress = _quiet) -> tuple[Confi
         report.verdict = Verdict.ERROR
         report.error = failure.message
         report.error_log = failure.log_tail
+        _compare_params(config, root, params_path, report)
         return config, report
 
     progress("step", "Comparing metrics and params" + (f" with {base.ref}" if base else ""))
-    _compare(config, root, params_path, report)
+    _compare_metrics(root, report)
+    _compare_params(config, root, params_path, report)
     report.gates = evaluate_gates(config.gates, report.metrics)
     report.plots = [load_plot(root, plot) for plot in config.report.plots]
     report.verdict = Verdict.FAIL if report.failed_gates else Verdict.PASS
@@ -92,13 +96,10 @@ def _validate_data(
     return data_run
 
 
-def _compare(config: Config, root: Path, params_path: Path, report: Report) -> None:
+def _compare_metrics(root: Path, report: Report) -> None:
     base_sha = report.base.sha if report.base else None
     head_metrics = dvc.read_metrics(root)
     base_metrics = dvc.read_metrics(root, base_sha) if base_sha else None
-    head_params = dvc.read_params(root)
-    base_params = dvc.read_params(root, base_sha) if base_sha else None
-
     for file, problem in head_metrics.problems.items():
         report.warnings.append(f"metrics file {file} could not be read on the head: {problem}")
     if base_metrics:
@@ -106,6 +107,12 @@ def _compare(config: Config, root: Path, params_path: Path, report: Report) -> N
             report.warnings.append(f"metrics file {file} could not be read on the base: {problem}")
 
     report.metrics = diff_files(base_metrics.files if base_metrics else None, head_metrics.files)
+
+
+def _compare_params(config: Config, root: Path, params_path: Path, report: Report) -> None:
+    base_sha = report.base.sha if report.base else None
+    head_params = dvc.read_params(root)
+    base_params = dvc.read_params(root, base_sha) if base_sha else None
     # modelci's own section is configuration, not a model param: diff it apart.
     config_file = (
         params_path.relative_to(root).as_posix() if params_path.is_relative_to(root) else ""

@@ -206,3 +206,16 @@ def test_as_a_subprocess_with_json_output(project: MiniProject) -> None:
     assert printed["verdict"] == "fail"
     assert printed == json.loads((project.root / "out/report.json").read_text())
     assert "==> Reproducing the pipeline (dvc repro)" in process.stderr
+
+
+def test_invalid_data_report_still_lists_the_params_that_changed(project: MiniProject) -> None:
+    rows = [dict(r) for r in GOOD_ROWS]
+    rows[2]["color"] = "purple"
+    project.write_rows(rows)
+    project.set_params(depth=7)
+    result = check(project, "--base", "HEAD")
+    assert result.exit_code == 4
+    assert [(p["key"], p["base"], p["head"]) for p in project.report()["params"]] == [
+        ("train.depth", 3, 7)
+    ]
+    assert "| `params.yaml:train.depth` | 3 | 7 |" in (project.root / "report.md").read_text()
