@@ -54,6 +54,7 @@ class LazyGroup(click.Group):
             click.secho(f"Error: {error.message}", err=True, fg="red")
             if error.hint:
                 click.echo(f"Hint: {error.hint}", err=True)
+            _annotate(error)
             ctx.exit(int(error.exit_code))
         # Commands return an ExitCode (None counts as success).
         ctx.exit(int(result) if isinstance(result, int) else ExitCode.OK)
@@ -62,6 +63,21 @@ class LazyGroup(click.Group):
         rows = [(name, _COMMANDS[name][2]) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+
+def _annotate(error: ModelciError) -> None:
+    """Inside GitHub Actions, also show the error on the file and line it is about."""
+    from modelci.github import actions
+
+    if not actions.in_actions():
+        return
+    message = error.message + (f" Hint: {error.hint}" if error.hint else "")
+    actions.Actions().error(
+        message,
+        file=getattr(error, "file", None),
+        line=getattr(error, "line", None),
+        title=f"modelci: {type(error).__name__}",
+    )
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

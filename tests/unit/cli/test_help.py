@@ -59,3 +59,15 @@ def test_version() -> None:
     result = CliRunner().invoke(cli, ["--version"])
     assert result.exit_code == 0
     assert result.output.startswith("modelci, version ")
+
+
+def test_errors_become_annotations_inside_github_actions(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    params = tmp_path / "params.yaml"
+    params.write_text("modelci:\n  gates:\n    - metric: f1\n      treshold: 0.9\n")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    result = CliRunner().invoke(cli, ["check", "-C", str(tmp_path)])
+    assert result.exit_code == 3
+    [annotation] = [line for line in result.stdout.splitlines() if line.startswith("::error")]
+    assert annotation.startswith(
+        f"::error file={params},line=4,title=modelci%3A ConfigError::{params}:4 (key `modelci.gates[0].treshold`): unknown key"
+    )
