@@ -85,8 +85,9 @@ def comment(
 
     \b
     Example, in a workflow step with `permissions: pull-requests: write` and
-    `env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}`:
-      modelci comment --report report.md --pr ${{ github.event.pull_request.number }}
+    `env: {GITHUB_TOKEN: ${{ github.token }}, PR: ${{ github.event.pull_request.number }}}`
+    (values reach the shell through env, never through ${{ }} inside run):
+      modelci comment --report report.md --pr "$PR"
     Example, locally:
       GITHUB_TOKEN=$(gh auth token) modelci comment --report report.md \\
         --repo octo-org/model-repo --pr 42
