@@ -15,8 +15,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
+
+REPORT_SCHEMA = jsonschema.Draft202012Validator(
+    json.loads((Path(__file__).resolve().parents[2] / "docs/report.schema.json").read_text())
+)
 
 TRAIN = """\
 import json, pathlib, sys
@@ -111,7 +116,10 @@ class MiniProject:
         self.run(sys.executable, "-m", "dvc", "repro", "-q")
 
     def report(self) -> dict[str, object]:
-        return json.loads((self.root / "report.json").read_text())
+        """report.json, checked against its published JSON Schema (docs/report.schema.json)."""
+        data = json.loads((self.root / "report.json").read_text())
+        REPORT_SCHEMA.validate(data)
+        return data  # type: ignore[no-any-return]
 
 
 def _env() -> dict[str, str]:

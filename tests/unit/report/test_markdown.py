@@ -152,3 +152,17 @@ def test_write_reports_is_atomic_and_json_is_stable(tmp_path: Path) -> None:
     assert [p["key"] for p in data["params"]] == ["train.depth"]
     assert data["base"]["sha"] == "a" * 40
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["report.json", "report.md"]
+
+
+def test_report_json_keys_are_the_documented_ones(tmp_path: Path) -> None:
+    import jsonschema
+
+    root = Path(__file__).resolve().parents[3]
+    schema = json.loads((root / "docs/report.schema.json").read_text())
+    written = write_reports(sample_report(passed=False), tmp_path)
+    data = json.loads(written.json.read_text())
+    jsonschema.Draft202012Validator(schema).validate(data)
+    assert set(data) == set(schema["required"]) == set(schema["properties"])
+    readme = (root / "README.md").read_text()
+    for key in data:
+        assert f"`{key}`" in readme, f"report.json key `{key}` is not documented in the README"
