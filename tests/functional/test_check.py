@@ -219,3 +219,49 @@ def test_invalid_data_report_still_lists_the_params_that_changed(project: MiniPr
         ("train.depth", 3, 7)
     ]
     assert "| `params.yaml:train.depth` | 3 | 7 |" in (project.root / "report.md").read_text()
+
+
+def test_several_metrics_files_nested_keys_and_file_qualified_gates(project: MiniProject) -> None:
+    project.write(
+        "extra.py",
+        "import json, pathlib\n"
+        "pathlib.Path('eval').mkdir(exist_ok=True)\n"
+        "json.dump({'latency': {'p95_ms': 42.5}, 'f1': 0.5, 'backend': 'cpu'}, open('eval/extra.json', 'w'))\n",
+    )
+    dvc_yaml = (project.root / "dvc.yaml").read_text() + (
+        "  extra:\n"
+        "    cmd: python extra.py\n"
+        "    deps: [extra.py]\n"
+        "    metrics:\n"
+        "      - eval/extra.json:\n"
+        "          cache: false\n"
+    )
+    project.write("dvc.yaml", dvc_yaml)
+    section = project.params()["modelci"]
+    section["gates"] = [  # type: ignore[index]
+        {"metric": "eval/metrics.json:f1", "threshold": 0.9},
+        {"metric": "latency.p95_ms", "direction": "lower", "threshold": 40},
+    ]
+    project.set_modelci(section)  # type: ignore[arg-type]
+    result = check(project, "--base", "HEAD")
+    assert result.exit_code == 1, result.output
+    report = project.report()
+    by_metric = gates(report)
+    assert by_metric["eval/metrics.json:f1"]["passed"] is True
+    assert by_metric["latency.p95_ms"]["source"] == "eval/extra.json:latency.p95_ms"
+    assert by_metric["latency.p95_ms"]["reasons"] == ["latency.p95_ms = 42.5, required <= 40"]
+    metrics = {(m["file"], m["key"]): m for m in report["metrics"]}  # type: ignore[union-attr]
+    assert metrics[("eval/extra.json", "backend")]["status"] == "added"
+    assert metrics[("eval/extra.json", "backend")]["head"] == "cpu"
+    assert metrics[("eval/metrics.json", "details.model")]["status"] == "unchanged"
+
+    # a bare `f1` is now in two files: a configuration error naming both
+    section["gates"] = [{"metric": "f1", "threshold": 0.9}]  # type: ignore[index]
+    project.set_modelci(section)  # type: ignore[arg-type]
+    ambiguous = check(project, "--base", "HEAD")
+    assert ambiguous.exit_code == 3
+    assert (
+        "gate metric `f1` is in several metrics files (eval/extra.json, eval/metrics.json)"
+        in ambiguous.stderr
+    )
+    assert "Hint: name it with its file, e.g. `eval/extra.json:f1`" in ambiguous.stderr
