@@ -42,7 +42,8 @@ class Actions:
     """The job's workflow-command channel and files; `env` and `out` are injectable for tests."""
 
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    out: TextIO = sys.stdout
+    # Looked up when built, not at import: a redirected stdout (tests, click's runner) is honoured.
+    out: TextIO = field(default_factory=lambda: sys.stdout)
 
     def command(self, name: str, message: str, **properties: str | int | None) -> None:
         props = ",".join(

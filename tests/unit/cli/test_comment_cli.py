@@ -211,7 +211,8 @@ def test_help_shows_the_env_vars_and_an_example_but_never_the_token(env: dict[st
     assert "env var: GITHUB_TOKEN" in out
     assert "env var: GITHUB_REPOSITORY" in out
     assert "env var: GITHUB_API_URL" in out
-    assert "modelci comment --report report.md --pr ${{ github.event.pull_request.number }}" in out
+    assert 'modelci comment --report report.md --pr "$PR"' in out
+    assert "--pr ${{" not in out  # never a template expression inside a shell command
     assert WORKFLOW_TOKEN not in out
     assert env["GITHUB_API_URL"] not in out
 
