@@ -265,3 +265,43 @@ def test_several_metrics_files_nested_keys_and_file_qualified_gates(project: Min
         in ambiguous.stderr
     )
     assert "Hint: name it with its file, e.g. `eval/extra.json:f1`" in ambiguous.stderr
+
+
+def test_inside_github_actions_summary_outputs_annotations_and_groups(
+    project: MiniProject, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    summary = tmp_path / "summary.md"
+    outputs = tmp_path / "outputs.txt"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    rows = [dict(r) for r in GOOD_ROWS]
+    rows[4]["color"] = "purple"
+    project.write_rows(rows)
+    result = check(project, "--base", "HEAD", "--format", "none")
+    assert result.exit_code == 4
+    lines = result.stdout.splitlines()
+    assert "::group::Validating points (data/points.csv) against schemas/points.yaml" in lines
+    assert (
+        lines.count("::group::Validating points (data/points.csv) against schemas/points.yaml") == 1
+    )
+    assert lines.count("::endgroup::") == sum(1 for line in lines if line.startswith("::group::"))
+    [annotation] = [line for line in lines if line.startswith("::error")]
+    assert annotation.startswith(
+        "::error file=data/points.csv,line=6,title=Invalid data in points::color · isin("
+    )
+    assert summary.read_text() == (project.root / "report.md").read_text() + "\n"
+    text = outputs.read_text()
+    assert "verdict<<" in text and "\ninvalid-data\n" in text
+    assert "\n4\n" in text  # exit-code
+
+    # A gate failure is annotated on the gate's line in params.yaml.
+    project.write_rows(GOOD_ROWS)
+    project.set_params(quality=0.5)
+    result = check(project, "--base", "HEAD", "--format", "none")
+    assert result.exit_code == 1
+    errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
+    assert (
+        errors[0]
+        == "::error file=params.yaml,line=10,title=Gate failed%3A f1::f1 = 0.5, required >= 0.9; f1 regressed from 0.95 to 0.5 (-0.45); allowed: 0.02"
+    )

@@ -101,19 +101,15 @@ def check(
 
 def _progress(actions: Actions | None) -> Callable[[str, str], None]:
     """Progress on stderr; inside GitHub Actions each step's log is a collapsible group."""
-    state: dict[str, object] = {"group": None}
 
     def emit(kind: str, text: str) -> None:
         if actions is not None:
-            if kind in ("step", "done") and state["group"]:
-                actions.out.write("::endgroup::\n")
-                state["group"] = None
+            if kind in ("step", "done"):
+                actions.end_group()
             if kind == "step":
-                actions.out.write(f"::group::{text}\n")
-                state["group"] = text
+                actions.start_group(text)
             elif kind == "log":
-                actions.out.write(text + "\n")
-            actions.out.flush()
+                actions.log(text)
             return
         if kind == "step":
             click.secho(f"==> {text}", err=True, bold=True)

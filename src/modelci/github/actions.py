@@ -65,15 +65,32 @@ class Actions:
     def warning(self, message: str, *, file: str | None = None, line: int | None = None) -> None:
         self.command("warning", message, file=file, line=line)
 
-    @contextmanager
-    def group(self, title: str) -> Iterator[None]:
+    _open_group: str | None = field(default=None, init=False, repr=False)
+
+    def start_group(self, title: str) -> None:
+        """Open a collapsible log group (closing any open one: groups do not nest)."""
+        self.end_group()
         self.out.write(f"::group::{_escape_data(title)}\n")
         self.out.flush()
+        self._open_group = title
+
+    def end_group(self) -> None:
+        if self._open_group is not None:
+            self.out.write("::endgroup::\n")
+            self.out.flush()
+            self._open_group = None
+
+    def log(self, line: str) -> None:
+        self.out.write(line + "\n")
+        self.out.flush()
+
+    @contextmanager
+    def group(self, title: str) -> Iterator[None]:
+        self.start_group(title)
         try:
             yield
         finally:
-            self.out.write("::endgroup::\n")
-            self.out.flush()
+            self.end_group()
 
     def append_summary(self, markdown: str) -> bool:
         path = self.env.get("GITHUB_STEP_SUMMARY")

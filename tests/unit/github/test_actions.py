@@ -45,3 +45,14 @@ def test_group_wraps_output() -> None:
     with actions.group("dvc repro"):
         out.write("line\n")
     assert out.getvalue() == "::group::dvc repro\nline\n::endgroup::\n"
+
+
+def test_groups_do_not_nest_and_close_once() -> None:
+    out = io.StringIO()
+    actions = Actions(env={}, out=out)
+    actions.start_group("one")
+    actions.log("a")
+    actions.start_group("two: 100%")
+    actions.end_group()
+    actions.end_group()
+    assert out.getvalue() == "::group::one\na\n::endgroup::\n::group::two: 100%25\n::endgroup::\n"
