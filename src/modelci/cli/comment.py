@@ -33,10 +33,9 @@ _SAY = {
 )
 @click.option(
     "--pr",
-    required=True,
     type=click.IntRange(min=1),
     metavar="N",
-    help="Pull request number.",
+    help="Pull request number. Default inside GitHub Actions: the event's pull request.",
 )
 @click.option(
     "--comment-id",
@@ -72,7 +71,7 @@ _SAY = {
 def comment(
     report_file: Path,
     repo: str | None,
-    pr: int,
+    pr: int | None,
     comment_id: str,
     author: str | None,
     github_token: str | None,
@@ -84,10 +83,10 @@ def comment(
     report did not change). A report over GitHub's 65,536-character limit is cut with a note.
 
     \b
-    Example, in a workflow step with `permissions: pull-requests: write` and
-    `env: {GITHUB_TOKEN: ${{ github.token }}, PR: ${{ github.event.pull_request.number }}}`
-    (values reach the shell through env, never through ${{ }} inside run):
-      modelci comment --report report.md --pr "$PR"
+    Example, in a pull_request workflow step with `permissions: pull-requests: write` and
+    `env: {GITHUB_TOKEN: ${{ github.token }}}` (the repository and pull request come from the
+    job's GITHUB_REPOSITORY and event payload):
+      modelci comment --report report.md
     Example, locally:
       GITHUB_TOKEN=$(gh auth token) modelci comment --report report.md \\
         --repo octo-org/model-repo --pr 42
@@ -102,6 +101,16 @@ def comment(
             "no repository: pass --repo OWNER/NAME or set GITHUB_REPOSITORY",
             hint="GitHub Actions sets GITHUB_REPOSITORY in every job.",
         )
+    if pr is None:
+        from modelci.github.actions import pull_request_number
+
+        pr = pull_request_number()
+        if pr is None:
+            raise UsageError(
+                "no pull request: pass --pr N",
+                hint="Inside GitHub Actions it defaults to the pull request of a pull_request "
+                "event (GITHUB_EVENT_PATH); this event has none.",
+            )
     try:
         body = report_file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:

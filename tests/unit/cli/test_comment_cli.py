@@ -211,7 +211,7 @@ def test_help_shows_the_env_vars_and_an_example_but_never_the_token(env: dict[st
     assert "env var: GITHUB_TOKEN" in out
     assert "env var: GITHUB_REPOSITORY" in out
     assert "env var: GITHUB_API_URL" in out
-    assert 'modelci comment --report report.md --pr "$PR"' in out
+    assert "modelci comment --report report.md" in out
     assert "--pr ${{" not in out  # never a template expression inside a shell command
     assert WORKFLOW_TOKEN not in out
     assert env["GITHUB_API_URL"] not in out
@@ -223,3 +223,20 @@ def test_importing_the_command_does_not_import_requests() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout == "False\n"
+
+
+def test_pull_request_comes_from_the_event_payload_inside_actions(
+    fake: FakeGitHub, env: dict[str, str], report: Path, tmp_path: Path
+) -> None:
+    event = tmp_path / "event.json"
+    event.write_text('{"action": "opened", "pull_request": {"number": 2}}', encoding="utf-8")
+    env = {**env, "GITHUB_REPOSITORY": DEFAULT_REPO, "GITHUB_EVENT_PATH": str(event)}
+    code, out, _ = run(["comment", "--report", str(report)], env)
+    assert code == 0
+    assert out.startswith(f"Created comment https://github.com/{DEFAULT_REPO}/pull/2#issuecomment-")
+    assert len(fake.comments(DEFAULT_REPO, 2)) == 1
+
+    event.write_text('{"ref": "refs/heads/main"}', encoding="utf-8")  # a push: no pull request
+    code, _, err = run(["comment", "--report", str(report)], env)
+    assert code == 2
+    assert "Error: no pull request: pass --pr N" in err
