@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
+
+from tests.support.tools import check_schemastore, require_git_history
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -45,6 +45,7 @@ def test_pull_request_snippet_is_at_most_15_lines_with_least_privilege() -> None
 
 def test_the_readme_workflow_ref_pins_the_current_action() -> None:
     """`model-pr.yml@REF` must be a commit whose model-pr.yml pins today's action (`make pin`)."""
+    require_git_history()
     ref = yaml.safe_load(_pull_request_snippet())["jobs"]["model"]["uses"].rpartition("@")[2]
     shown = subprocess.run(
         ["git", "show", f"{ref}:.github/workflows/model-pr.yml"],
@@ -53,18 +54,9 @@ def test_the_readme_workflow_ref_pins_the_current_action() -> None:
         text=True,
         check=False,
     )
-    if shown.returncode != 0 and _shallow():
-        pytest.skip("shallow clone: the pinned commit is not here")
     assert shown.returncode == 0, f"{ref} is not a commit of this repository: run `make pin`"
     [pinned] = re.findall(r"uses:\s*modelci/modelci@([0-9a-f]{40})", shown.stdout)
     assert pinned == _model_pr_pin(), "the README's workflow ref runs an older action: `make pin`"
-
-
-def _shallow() -> bool:
-    result = subprocess.run(
-        ["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT, capture_output=True, text=True
-    )
-    return result.stdout.strip() == "true"
 
 
 def test_every_action_pin_in_the_readme_is_the_released_one() -> None:
@@ -73,18 +65,9 @@ def test_every_action_pin_in_the_readme_is_the_released_one() -> None:
 
 
 def test_pull_request_snippet_is_a_valid_workflow(tmp_path: Path) -> None:
-    tool = shutil.which("check-jsonschema")
-    if tool is None:
-        pytest.fail("check-jsonschema is not installed (pip install -e '.[dev]')")
     path = tmp_path / "model.yml"
     path.write_text(_pull_request_snippet(), encoding="utf-8")
-    result = subprocess.run(
-        [tool, "--builtin-schema", "vendor.github-workflows", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    check_schemastore("vendor.github-workflows", path)
 
 
 def test_readme_documents_every_exit_code() -> None:

@@ -19,6 +19,7 @@ import pytest
 
 from tests.support.fake_github import WORKFLOW_TOKEN, FakeGitHub
 from tests.support.prism import ContractCheck, PrismProxy, github_api_proxy, require_prism
+from tests.support.tools import require_tool
 
 from .caller import CALLER_REPOSITORY, DVC_CACHE_SEED_KEY, CallerRepo, build_reference_caller
 from .harness import (
@@ -28,7 +29,6 @@ from .harness import (
     export_repository,
     make_throwaway_venv,
     pinned_actions,
-    require_tool,
     stand_in_repositories,
 )
 

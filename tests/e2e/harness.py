@@ -20,27 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STAND_INS = Path(__file__).resolve().parent / "stand-ins"
 OUR_REPOSITORY = "modelci/modelci"  # this project's name on GitHub
 _USES = re.compile(r"^\s*(?:-\s+)?uses:\s*([\w.-]+/[\w.-]+)(?:/[^@\s]*)?@([0-9a-f]{40})\b", re.M)
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() == "true"
-
-
-def require_tool(name: str, path: str | None = None) -> str:
-    """The tool's path; a missing tool fails the test in CI (CI=true) and skips it locally."""
-    found = path if path and Path(path).exists() else shutil.which(name)
-    if found:
-        return found
-    message = f"{name} is not installed (pip install -e '.[dev]' / npm ci)"
-    if in_ci():
-        pytest.fail(f"{message}: end-to-end tests must run in CI")
-    pytest.skip(message)
 
 
 def pinned_actions(*files: Path) -> dict[str, str]:

