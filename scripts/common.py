@@ -64,14 +64,6 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def write_json(path: Path, payload: Any) -> None:
     """Write stable, diff-friendly JSON (these files are committed and diffed in PRs)."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -81,7 +81,8 @@ def _validate_data(
     # current, before they are validated: reproduce just those stages and their upstream.
     data_run = None
     if options.repro:
-        stages = sorted({s for d in config.data if (s := dvc.producing_stage(root, d.path))})
+        producers = dvc.producing_stages(root, [dataset.path for dataset in config.data])
+        stages = sorted({stage for stage in producers.values() if stage})
         if stages:
             progress("step", f"Producing the data to validate (dvc repro {' '.join(stages)})")
             data_run = dvc.repro(root, stages, on_line=lambda line: progress("log", line))
@@ -113,23 +114,13 @@ def _compare_params(config: Config, root: Path, params_path: Path, report: Repor
     base_sha = report.base.sha if report.base else None
     head_params = dvc.read_params(root)
     base_params = dvc.read_params(root, base_sha) if base_sha else None
-    # modelci's own section is configuration, not a model param: diff it apart.
-    config_file = (
-        params_path.relative_to(root).as_posix() if params_path.is_relative_to(root) else ""
+    # modelci's own section is configuration, not a model param: diffed apart (config_changed).
+    report.params = diff_files(
+        base_params.files if base_params else None, head_params.files, ignore=(SECTION,)
     )
-    params_head = {
-        f: _without(v, SECTION) if f == config_file else v for f, v in head_params.files.items()
-    }
-    params_base = (
-        {f: _without(v, SECTION) if f == config_file else v for f, v in base_params.files.items()}
-        if base_params
-        else None
-    )
-    report.params = diff_files(params_base, params_head)
     if base_params is not None:
+        config_file = (
+            params_path.relative_to(root).as_posix() if params_path.is_relative_to(root) else ""
+        )
         base_section = base_params.files.get(config_file, {}).get(SECTION)
         report.config_changed = base_section is not None and base_section != dict(config.raw)
-
-
-def _without(values: dict[str, object], key: str) -> dict[str, object]:
-    return {k: v for k, v in values.items() if k != key}

@@ -71,7 +71,7 @@ def check(
     """
     from modelci.check import CheckOptions, run_check
     from modelci.github import actions as gha
-    from modelci.report import render_markdown, report_to_dict, write_reports
+    from modelci.report import write_reports
 
     actions = gha.Actions() if gha.in_actions() else None
     progress = _progress(actions)
@@ -81,7 +81,7 @@ def check(
     progress("done", "")
     out_dir = output_dir if output_dir.is_absolute() else directory / output_dir
     written = write_reports(report, out_dir, max_samples=config.report.max_samples)
-    markdown = render_markdown(report, max_samples=config.report.max_samples)
+    markdown = written.markdown_text
     if actions:
         config_file = params_file.as_posix()
         gha.publish_report(
@@ -94,7 +94,7 @@ def check(
     if output_format == "markdown":
         click.echo(markdown)
     elif output_format == "json":
-        click.echo(json.dumps(report_to_dict(report), indent=2, default=str))
+        click.echo(json.dumps(written.data, indent=2, default=str))
     click.echo(f"{report.summary}\nReport: {written.markdown} and {written.json}", err=True)
     return report.verdict.exit_code
 

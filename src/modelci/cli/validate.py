@@ -7,8 +7,6 @@ this module for `modelci --help` stays cheap.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import click
@@ -89,32 +87,13 @@ def validate(
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` via a temporary file in the same directory and `os.replace`."""
     from modelci.errors import UsageError
+    from modelci.files import write_text_atomic
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
-            Path(temp).chmod(_file_mode(path))  # mkstemp creates 0600; give the usual mode
-            Path(temp).replace(path)  # os.replace: atomic within the directory
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_text_atomic(path, text)
     except OSError as error:
         raise UsageError(
             f"cannot write the report to {path}: {error.strerror or error}",
             hint="Choose an --output path in a writable directory.",
         ) from error
-
-
-def _file_mode(path: Path) -> int:
-    """The mode of the file being replaced, or what a new file gets under the current umask."""
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask

@@ -158,7 +158,7 @@ def publish_report(
             actions.error(
                 f"{column}{failure.check}: {failure.count} row(s) fail{example}",
                 file=result.path,
-                line=sample.line if sample and result.path.endswith((".csv", ".csv.gz")) else None,
+                line=sample.line if sample and result.is_csv else None,
                 title=f"Invalid data in {result.dataset}",
             )
             count += 1

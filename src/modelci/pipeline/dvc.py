@@ -111,19 +111,26 @@ class ReproFailed(PipelineError):
         self.log_tail = log_tail
 
 
-def producing_stage(root: Path, path: str) -> str | None:
-    """The stage whose output `path` is, or None when no stage writes it (a tracked input)."""
+def producing_stages(root: Path, paths: Sequence[str]) -> dict[str, str | None]:
+    """For each path, the stage whose output it is, or None when no stage writes it (an input).
+
+    One repository open for all paths: opening it costs far more than each lookup.
+    """
     from dvc.exceptions import DvcException, OutputNotFoundError
     from dvc.repo import Repo
 
+    stages: dict[str, str | None] = {}
     try:
         with Repo(str(root)) as repo:
-            outs = repo.find_outs_by_path(str(root / path))
-            return str(outs[0].stage.addressing) if outs else None
-    except OutputNotFoundError:
-        return None
+            for path in paths:
+                try:
+                    outs = repo.find_outs_by_path(str(root / path))
+                except OutputNotFoundError:
+                    outs = []
+                stages[path] = str(outs[0].stage.addressing) if outs else None
     except DvcException as error:
         raise ConfigError(f"DVC could not read the pipeline: {error}", file="dvc.yaml") from error
+    return stages
 
 
 def read_metrics(root: Path, rev: str | None = None) -> Snapshot:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from modelci.files import write_text_atomic
 from modelci.report.json import report_to_dict
 from modelci.report.markdown import render_markdown
 from modelci.report.model import Report
@@ -17,23 +17,15 @@ from modelci.report.model import Report
 class WrittenReports:
     markdown: Path
     json: Path
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        Path(temp).replace(path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    markdown_text: str  # what was written, so callers print it without rendering it again
+    data: dict[str, Any]
 
 
 def write_reports(report: Report, output_dir: Path, *, max_samples: int = 5) -> WrittenReports:
     markdown = output_dir / "report.md"
-    data = output_dir / "report.json"
-    write_text_atomic(data, json.dumps(report_to_dict(report), indent=2, default=str) + "\n")
-    write_text_atomic(markdown, render_markdown(report, max_samples=max_samples))
-    return WrittenReports(markdown=markdown, json=data)
+    data_path = output_dir / "report.json"
+    data = report_to_dict(report)
+    text = render_markdown(report, max_samples=max_samples)
+    write_text_atomic(data_path, json.dumps(data, indent=2, default=str) + "\n")
+    write_text_atomic(markdown, text)
+    return WrittenReports(markdown=markdown, json=data_path, markdown_text=text, data=data)

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from modelci.errors import DataError
+from modelci.validation._results import CSV_SUFFIXES
 from modelci.validation._schema import spec_of
 
 if TYPE_CHECKING:
     import pandas as pd
     from pandera.api.pandas.container import DataFrameSchema
 
-CSV_SUFFIXES = (".csv", ".csv.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-_CSV_SUFFIXES = (".csv", ".csv.gz")
+CSV_SUFFIXES = (".csv", ".csv.gz")
 
 
 def is_csv_path(path: str) -> bool:
     """True when `path` names a CSV file, where a row has a line number."""
-    return path.lower().endswith(_CSV_SUFFIXES)
+    return path.lower().endswith(CSV_SUFFIXES)
 
 
 @dataclass(frozen=True)
