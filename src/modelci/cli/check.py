@@ -13,7 +13,7 @@ from modelci.cli._options import format_option
 from modelci.errors import ExitCode
 
 if TYPE_CHECKING:
-    from modelci.github.actions import Actions
+    from modelci.adapters.actions import Actions
 
 
 @click.command("check")
@@ -69,8 +69,8 @@ def check(
     Example:
       modelci check --base origin/main
     """
-    from modelci.check import CheckOptions, run_check
-    from modelci.github import actions as gha
+    from modelci.adapters import actions as gha
+    from modelci.operations.check import CheckOptions, run_check
     from modelci.report import write_reports
 
     actions = gha.Actions() if gha.in_actions() else None

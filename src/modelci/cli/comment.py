@@ -102,7 +102,7 @@ def comment(
             hint="GitHub Actions sets GITHUB_REPOSITORY in every job.",
         )
     if pr is None:
-        from modelci.github.actions import pull_request_number
+        from modelci.adapters.actions import pull_request_number
 
         pr = pull_request_number()
         if pr is None:
@@ -121,8 +121,8 @@ def comment(
         ) from None
 
     # Imported here so that `modelci --help` does not import requests.
-    from modelci.github.client import GitHubClient
-    from modelci.github.comments import upsert_sticky_comment
+    from modelci.adapters.github import GitHubClient
+    from modelci.operations.comment import upsert_sticky_comment
 
     with GitHubClient(github_token, api_url=api_url) as client:
         result = upsert_sticky_comment(client, repo, pr, body, comment_id=comment_id, author=author)

@@ -67,7 +67,7 @@ class LazyGroup(click.Group):
 
 def _annotate(error: ModelciError) -> None:
     """Inside GitHub Actions, also show the error on the file and line it is about."""
-    from modelci.github import actions
+    from modelci.adapters import actions
 
     if not actions.in_actions():
         return

@@ -1,14 +1,5 @@
-"""Metrics and params: flatten, diff between two revisions, and evaluate gates."""
+"""Metrics and params: flatten nested files and diff them between two revisions."""
 
 from modelci.metrics.diff import Change, diff_files, flatten, is_number
-from modelci.metrics.gates import GateResult, evaluate_gates, resolve_metric
 
-__all__ = [
-    "Change",
-    "GateResult",
-    "diff_files",
-    "evaluate_gates",
-    "flatten",
-    "is_number",
-    "resolve_metric",
-]
+__all__ = ["Change", "diff_files", "flatten", "is_number"]

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 from modelci.errors import ExitCode
 
 if TYPE_CHECKING:
-    from modelci.metrics import Change, GateResult
-    from modelci.pipeline.dvc import ReproResult
-    from modelci.pipeline.git import Revision
+    from modelci.adapters.dvc import ReproResult
+    from modelci.adapters.git import Revision
+    from modelci.metrics import Change
+    from modelci.rules import GateResult
     from modelci.validation import ValidationResult
 
 

@@ -1,9 +1,9 @@
 import json
 from pathlib import Path
 
+from modelci.adapters.git import Revision
 from modelci.config import Tolerance
-from modelci.metrics import GateResult, diff_files
-from modelci.pipeline.git import Revision
+from modelci.metrics import diff_files
 from modelci.report import (
     MAX_REPORT_CHARS,
     PlotData,
@@ -13,6 +13,7 @@ from modelci.report import (
     write_reports,
 )
 from modelci.report.markdown import escape, fence
+from modelci.rules import GateResult
 
 HEAD = Revision(ref="workspace", sha="b" * 40, subject="Tune depth")
 BASE = Revision(ref="main", sha="a" * 40, subject="Baseline")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from modelci.errors import GitHubError, UsageError
 
 if TYPE_CHECKING:
-    from modelci.github.client import GitHubClient
+    from modelci.adapters.github import GitHubClient
 
 # GitHub rejects a comment body longer than this (422 "body is too long").
 MAX_COMMENT_CHARS = 65_536

@@ -2,7 +2,8 @@ import pytest
 
 from modelci.config import GateConfig, Tolerance
 from modelci.errors import ConfigError
-from modelci.metrics import diff_files, evaluate_gates
+from modelci.metrics import diff_files
+from modelci.rules import evaluate_gates
 
 
 def gate(**kwargs: object) -> GateConfig:

@@ -11,11 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from modelci.adapters import dvc, git
 from modelci.config import SECTION, Config, load_config
-from modelci.metrics import diff_files, evaluate_gates
-from modelci.pipeline import dvc, git
+from modelci.metrics import diff_files
 from modelci.report.model import Report, Verdict
 from modelci.report.plots import load_plot
+from modelci.rules import evaluate_gates
 
 Progress = Callable[[str, str], None]  # (kind, text): kind is "step" (a heading) or "log" (a line)
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
+from modelci.adapters.github import GitHubClient
 from modelci.errors import UsageError
-from modelci.github.client import GitHubClient
-from modelci.github.comments import (
+from modelci.operations.comment import (
     MAX_COMMENT_CHARS,
     CommentResult,
     marker,

@@ -1,7 +1,7 @@
 import io
 from pathlib import Path
 
-from modelci.github.actions import Actions, in_actions
+from modelci.adapters.actions import Actions, in_actions
 
 
 def test_in_actions_reads_the_runner_variable() -> None:

@@ -8,19 +8,12 @@ teardown if Prism logged any violation during it.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-# The shared helpers live in tests/support; make `tests` importable however pytest is started.
-_ROOT = str(Path(__file__).resolve().parents[3])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-from tests.support.fake_github import FakeGitHub  # noqa: E402
-from tests.support.prism import (  # noqa: E402
+from tests.support.fake_github import FakeGitHub
+from tests.support.prism import (
     ContractCheck,
     PrismProxy,
     ProxiedGitHub,

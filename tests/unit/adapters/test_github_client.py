@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from modelci import __version__
+from modelci.adapters.github import DEFAULT_TIMEOUT, GitHubClient
 from modelci.errors import (
     ExitCode,
     GitHubAuthError,
@@ -19,7 +20,6 @@ from modelci.errors import (
     GitHubRateLimitError,
     UsageError,
 )
-from modelci.github.client import DEFAULT_TIMEOUT, GitHubClient
 from tests.support.fake_github import (
     DEFAULT_REPO,
     READ_ONLY_TOKEN,

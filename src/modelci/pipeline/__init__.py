@@ -1,1 +1,0 @@
-"""Adapters for the systems a check drives: git (revisions) and DVC (repro, metrics, params)."""
