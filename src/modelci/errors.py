@@ -17,6 +17,8 @@ them to exit codes through `ExitCode` too, so every code is defined here, in one
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import IntEnum
 
 
@@ -48,13 +50,42 @@ class ModelciError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def locations(self) -> list[tuple[str | None, int | None, str]]:
+        """(file, line, message) for each place the error is about: annotations in workflows."""
+        file = getattr(self, "file", None)
+        line = getattr(self, "line", None)
+        message = self.message + (f" Hint: {self.hint}" if self.hint else "")
+        return [(file, line, message)]
+
 
 class UsageError(ModelciError):
     exit_code = ExitCode.USAGE
 
 
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong in a configuration file: where, what, and what is allowed."""
+
+    message: str
+    file: str | None = None
+    key: str | None = None  # key path, e.g. `modelci.gates[1].threshold`
+    line: int | None = None
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file or ""
+        if self.line is not None and where:
+            where += f":{self.line}"
+        if self.key:
+            where += f" (key `{self.key}`)" if where else f"key `{self.key}`"
+        return f"{where}: {self.message}" if where else self.message
+
+
 class ConfigError(ModelciError):
-    """A configuration file is wrong; names the file and, where it applies, the key."""
+    """A configuration file is wrong; names the file and, where it applies, the key and line.
+
+    Several problems found at once are all carried (`problems`) and all listed in the message.
+    """
 
     exit_code = ExitCode.CONFIG
 
@@ -67,15 +98,36 @@ class ConfigError(ModelciError):
         line: int | None = None,
         hint: str | None = None,
     ) -> None:
-        where = file or ""
-        if line is not None and where:
-            where += f":{line}"
-        if key:
-            where += f" (key `{key}`)" if where else f"key `{key}`"
-        super().__init__(f"{where}: {message}" if where else message, hint=hint)
+        first = ConfigProblem(message, file=file, key=key, line=line, hint=hint)
+        super().__init__(str(first), hint=hint)
         self.file = file
         self.key = key
         self.line = line
+        self.problems: tuple[ConfigProblem, ...] = (first,)
+
+    @classmethod
+    def of(cls, problems: Sequence[ConfigProblem]) -> ConfigError:
+        """One error for every problem; the first gives file, key and line."""
+        if not problems:
+            raise ValueError("ConfigError.of needs at least one problem")
+        first = problems[0]
+        error = cls(first.message, file=first.file, key=first.key, line=first.line, hint=first.hint)
+        error.problems = tuple(problems)
+        if len(problems) > 1:
+            listed = "\n".join(
+                f"  - {problem}" + (f" ({problem.hint})" if problem.hint else "")
+                for problem in problems
+            )
+            error.message = f"{len(problems)} problems in the configuration:\n{listed}"
+            error.hint = None
+            error.args = (error.message,)
+        return error
+
+    def locations(self) -> list[tuple[str | None, int | None, str]]:
+        return [
+            (p.file, p.line, p.message + (f" Hint: {p.hint}" if p.hint else ""))
+            for p in self.problems
+        ]
 
 
 class DataError(ModelciError):

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--params-file",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path),  # an unreadable file is a configuration error (exit 3)
     default=Path("params.yaml"),
     show_default=True,
     help="File holding the `modelci:` configuration section.",

@@ -15,7 +15,9 @@ _MAX_POINTS = 40  # a chart with more categories is unreadable in a comment
 
 
 def load_plot(root: Path, plot: PlotConfig) -> PlotData:
-    base = PlotData(title=plot.title, path=plot.path, kind=plot.kind, x=plot.x, y=plot.y)
+    base = PlotData(
+        title=plot.title or plot.path, path=plot.path, kind=plot.kind, x=plot.x, y=plot.y
+    )
     try:
         data = json.loads((root / plot.path).read_text(encoding="utf-8"))
     except FileNotFoundError:

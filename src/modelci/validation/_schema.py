@@ -106,7 +106,7 @@ def load_schema(spec: str, *, base_dir: Path | None = None) -> DataFrameSchema:
 
 
 def _load_yaml(spec: str, base_dir: Path | None) -> DataFrameSchema:
-    import yaml
+    from modelci.yamlfile import load_yaml_file
 
     path = Path(spec)
     if not path.is_absolute() and base_dir is not None:
@@ -118,23 +118,8 @@ def _load_yaml(spec: str, base_dir: Path | None) -> DataFrameSchema:
             f"schema file not found: {shown}",
             hint=f"Check the schema path ({where}{_SPEC_FORMS}).",
         )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"cannot read the schema file: {error}", file=spec) from error
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ConfigError(
-            f"invalid YAML: {problem}",
-            file=spec,
-            line=None if mark is None else mark.line + 1,
-            hint="Fix the YAML syntax at that line (indent with spaces, quote values with `:`).",
-        ) from error
-    lines = _key_lines(node)
+    document = load_yaml_file(path, shown=spec)
+    data, lines = document.data, document.lines
     if data is None:
         raise ConfigError(
             "the schema file is empty",
@@ -228,6 +213,51 @@ def _check_structure(data: Mapping[Any, Any], spec: str, lines: dict[str, int]) 
                 "Pandera check such as greater_than, in_range, isin, str_matches.",
             )
         _check_names(options.get("checks"), f"{where}.checks", f"column `{name}`", spec, lines)
+        _check_bounds(options, where, spec, lines)
+
+
+# Pandera checks whose arguments are numeric bounds; a string there would compare numbers with
+# text at validation time and fail as a data error, though the schema is what is wrong.
+_BOUND_CHECKS = {
+    "greater_than": ("min_value",),
+    "greater_than_or_equal_to": ("min_value",),
+    "less_than": ("max_value",),
+    "less_than_or_equal_to": ("max_value",),
+    "in_range": ("min_value", "max_value"),
+}
+_NUMERIC_DTYPES = ("int", "uint", "float", "Int", "UInt", "Float")
+
+
+def _check_bounds(options: Mapping[Any, Any], where: str, spec: str, lines: dict[str, int]) -> None:
+    dtype = str(options.get("dtype") or "")
+    if not dtype.startswith(_NUMERIC_DTYPES):
+        return
+    places = [(options, where)]
+    if isinstance(options.get("checks"), Mapping):
+        places.append((options["checks"], f"{where}.checks"))
+    for (checks, prefix), (check, arguments) in (
+        (place, bound) for place in places for bound in _BOUND_CHECKS.items()
+    ):
+        if check not in checks:
+            continue
+        value = checks[check]
+        values = (
+            {arg: value.get(arg) for arg in arguments}
+            if isinstance(value, Mapping)
+            else {arguments[0]: value}
+        )
+        for argument, bound in values.items():
+            if isinstance(bound, int | float) and not isinstance(bound, bool):
+                continue
+            key = f"{prefix}.{check}"
+            raise ConfigError(
+                f"check `{check}` of a {dtype} column needs a number for `{argument}`, "
+                f"got {bound!r}",
+                file=spec,
+                key=key,
+                line=lines.get(f"{key}.{argument}", lines.get(key)),
+                hint="write the bound as a number, e.g. `greater_than: 0`",
+            )
 
 
 def _check_names(checks: Any, where: str, owner: str, spec: str, lines: dict[str, int]) -> None:
@@ -294,26 +324,6 @@ def _deserializer() -> Any:
     from pandera.io import pandas_io
 
     return pandas_io.deserialize_schema
-
-
-def _key_lines(node: Any) -> dict[str, int]:
-    """1-based line of each mapping key by dotted path (`columns.<name>.<option>`, 4 levels)."""
-    import yaml
-
-    lines: dict[str, int] = {}
-
-    def walk(mapping: Any, prefix: str, depth: int) -> None:
-        if not isinstance(mapping, yaml.MappingNode) or depth > 3:
-            return
-        for key_node, value_node in mapping.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                continue
-            key = f"{prefix}{key_node.value}"
-            lines.setdefault(key, key_node.start_mark.line + 1)
-            walk(value_node, key + ".", depth + 1)
-
-    walk(node, "", 0)
-    return lines
 
 
 def _yaml_type(value: Any) -> str:

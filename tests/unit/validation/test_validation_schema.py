@@ -86,7 +86,7 @@ def test_invalid_yaml_reports_the_line(tmp_path: Path, write: Write) -> None:
 
     error = _error("s.yaml", base_dir=tmp_path)
 
-    assert str(error) == "s.yaml:3: invalid YAML: expected ',' or ']', but got ':'"
+    assert str(error) == "s.yaml:3: not valid YAML: expected ',' or ']', but got ':'"
     assert error.line == 3
     assert error.file == "s.yaml"
 
@@ -328,3 +328,38 @@ def test_attribute_of_the_wrong_type(
     assert str(error) == (
         f"schema `{module_name}:{attr}` is {kind}, not a pandera DataFrameSchema or DataFrameModel"
     )
+
+
+@pytest.mark.parametrize(
+    ("options", "check", "argument", "line"),
+    [
+        ("    greater_than: abc\n", "greater_than", "min_value", 4),
+        ("    in_range: {min_value: 0, max_value: ten}\n", "in_range", "max_value", 4),
+        ("    checks:\n      less_than: [1]\n", "less_than", "max_value", 5),
+    ],
+)
+def test_a_non_numeric_bound_is_a_schema_error(
+    tmp_path: Path, write: Write, options: str, check: str, argument: str, line: int
+) -> None:
+    write("s.yaml", "columns:\n  amount:\n    dtype: float64\n" + options)
+
+    error = _error("s.yaml", base_dir=tmp_path)
+
+    assert f"check `{check}` of a float64 column needs a number for `{argument}`" in error.message
+    assert error.line == line
+    assert error.file == "s.yaml"
+
+
+def test_schema_files_share_the_safe_yaml_loader(tmp_path: Path, write: Write) -> None:
+    write("s.yaml", "columns:\n  a: {dtype: int64}\n  a: {dtype: float64}\n")
+    error = _error("s.yaml", base_dir=tmp_path)
+    assert "duplicate key `a` (first at line 2)" in error.message
+    assert error.line == 3
+    (tmp_path / "bomb.yaml").write_text(
+        "x: &a [1,1,1,1,1,1,1,1,1,1]\n"
+        + "".join(
+            f"x{i}: &a{i} [{','.join(['*a' if i == 0 else f'*a{i - 1}'] * 10)}]\n" for i in range(8)
+        )
+        + "columns: {a: {dtype: int64}}\n"
+    )
+    assert "alias bomb" in _error("bomb.yaml", base_dir=tmp_path).message

@@ -1,0 +1,38 @@
+"""modelci's configuration: the `modelci:` section of params.yaml.
+
+It lives in params.yaml because the design card fixes the top-level files. `models` declares it
+once (pydantic); `load` reads it with every problem named by file, line and key;
+`python -m modelci.config` prints its JSON Schema (docs/config.schema.json).
+"""
+
+from modelci.config.load import SECTION, Config, load_config
+from modelci.config.models import (
+    DatasetConfig,
+    Direction,
+    GateConfig,
+    IntervalsConfig,
+    ModelciSection,
+    PlotConfig,
+    PlotKind,
+    PredictionsConfig,
+    RegressionMode,
+    ReportConfig,
+    Tolerance,
+)
+
+__all__ = [
+    "SECTION",
+    "Config",
+    "DatasetConfig",
+    "Direction",
+    "GateConfig",
+    "IntervalsConfig",
+    "ModelciSection",
+    "PlotConfig",
+    "PlotKind",
+    "PredictionsConfig",
+    "RegressionMode",
+    "ReportConfig",
+    "Tolerance",
+    "load_config",
+]
