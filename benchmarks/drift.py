@@ -163,7 +163,9 @@ def main() -> None:
         del reference, current
         print(f"built {args.rows:,} rows x 20 columns in {time.perf_counter() - started:.1f} s")
         ours = run(Path(sys.executable), OURS, ref_path, cur_path)
-        theirs = None if args.skip_evidently else run(evidently_python(), THEIRS, ref_path, cur_path)
+        theirs = (
+            None if args.skip_evidently else run(evidently_python(), THEIRS, ref_path, cur_path)
+        )
 
     mib = 2**20
     print(

@@ -85,8 +85,8 @@ def detect_drift(
     current: pd.DataFrame,
     config: DriftConfig | None = None,
     *,
-    reference_label: str = "reference",
-    current_label: str = "current",
+    reference_label: str = "the reference data",
+    current_label: str = "the current data",
     reference_scores: np.ndarray | None = None,
     current_scores: np.ndarray | None = None,
 ) -> DriftReport:

@@ -52,7 +52,7 @@ def prepare_column(
     current: pd.Series,
     *,
     kind: ColumnKind | None = None,
-    where: tuple[str, str] = ("reference", "current"),
+    where: tuple[str, str] = ("the reference data", "the current data"),
 ) -> Column:
     """The column's kind (or the forced one) and its sample; DataError on unusable data."""
     import pandas as pd
@@ -62,7 +62,7 @@ def prepare_column(
             series
         ):
             raise DataError(
-                f"column `{name}` holds dates or durations ({series.dtype}) in the {side} data; "
+                f"column `{name}` holds dates or durations ({series.dtype}) in {side}; "
                 "drift detection tests numbers and categories",
                 hint="Add the column to modelci.drift.exclude in params.yaml.",
             )
@@ -140,7 +140,7 @@ def _require_values(name: str, ref_rows: int, cur_rows: int, where: tuple[str, s
     for rows, side in ((ref_rows, where[0]), (cur_rows, where[1])):
         if rows == 0:
             raise DataError(
-                f"column `{name}` has no values in the {side} data (every row is missing)",
+                f"column `{name}` has no values in {side} (every row is missing)",
                 hint="Fix the feed that writes it, or add the column to modelci.drift.exclude.",
             )
 
@@ -159,8 +159,8 @@ def _type_mismatch(
     bad = present[pd.to_numeric(present, errors="coerce").isna()]
     examples = ", ".join(repr(value) for value in bad.unique()[:3].tolist())
     return DataError(
-        f"column `{name}` is numeric in the {where[1] if not ref_numeric else where[0]} data "
-        f"but not in the {side} data"
+        f"column `{name}` is numeric in {where[1] if not ref_numeric else where[0]} "
+        f"but not in {side}"
         + (f" (values such as {examples})" if examples else f" ({text.dtype})"),
         hint="The data does not match the reference's schema: fix the feed, or validate it "
         "with --schema to list every bad value.",

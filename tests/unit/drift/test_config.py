@@ -35,7 +35,9 @@ def test_loads_the_drift_and_data_entries(tmp_path: Path) -> None:
     params.write_text(PARAMS)
     config, schemas = load_drift_config(params)
     assert config.share == 0.3 and config.exclude == ("id",)
-    assert config.setting("amount", ColumnKind.NUMERIC) == MethodSetting(method="ks", threshold=0.01)
+    assert config.setting("amount", ColumnKind.NUMERIC) == MethodSetting(
+        method="ks", threshold=0.01
+    )
     assert config.setting("other", ColumnKind.NUMERIC) == MethodSetting(method="psi")
     assert schemas == {"data/t.csv": "schemas/t.yaml"}
 

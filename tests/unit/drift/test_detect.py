@@ -130,9 +130,7 @@ def test_prediction_drift_compares_the_scores() -> None:
 def test_too_few_rows_is_an_error(rows: int) -> None:
     with pytest.raises(DataError) as caught:
         detect_drift(frame(100, 1), frame(100, 2).head(rows), current_label="new.csv")
-    assert str(caught.value) == (
-        f"new.csv has {rows} row(s); drift detection needs at least 2"
-    )
+    assert str(caught.value) == (f"new.csv has {rows} row(s); drift detection needs at least 2")
 
 
 def test_columns_must_match() -> None:

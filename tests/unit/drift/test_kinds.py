@@ -32,9 +32,7 @@ def test_integers_with_ten_distinct_current_values_are_categorical() -> None:
 
 
 def test_text_and_booleans_are_categorical_and_counted() -> None:
-    column = prepare_column(
-        "c", pd.Series(["a", "b", "a", None]), pd.Series(["b", "c", "c", "c"])
-    )
+    column = prepare_column("c", pd.Series(["a", "b", "a", None]), pd.Series(["b", "c", "c", "c"]))
     assert column.kind is ColumnKind.CATEGORICAL
     assert isinstance(column.sample, Counts)
     assert dict(zip(column.sample.labels, column.sample.reference.tolist(), strict=True)) == {
