@@ -9,6 +9,7 @@ default later: the data behind the version in the `production` stage.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,8 @@ def run_drift(request: DriftRequest, *, cwd: Path) -> DriftReport:
     config, schemas = load_drift_config(request.params_file)
     reference = reference_source(request)
     current = DataSource(request.current)
-    _validate(current, request.schema or schemas.get(Path(request.current).as_posix()), cwd)
+    by_path = {os.path.normpath(path): spec for path, spec in schemas.items()}
+    _validate(current, request.schema or by_path.get(os.path.normpath(request.current)), cwd)
     root = repository_root(cwd) if reference.rev else cwd
     reference_frame = read_frame(reference, root=root)
     current_frame = read_frame(current, root=root)

@@ -103,6 +103,17 @@ def test_data_that_breaks_its_schema_exits_4_naming_the_failures(project: Path) 
     assert "`merchant_category` isin" in first
 
 
+def test_the_schema_of_the_modelci_data_entry_applies_by_default(project: Path) -> None:
+    generate_transactions(4000, seed=2, inject_errors=1).to_csv(project / "bad.csv", index=False)
+    schema = ROOT / "schemas/transactions.yaml"
+    (project / "params.yaml").write_text(
+        f"modelci:\n  data:\n    - {{name: t, path: bad.csv, schema: {schema}}}\n"
+    )
+    code, _, err = _invoke("--current", "./bad.csv", "--reference", "ref.csv")
+    assert code == 4
+    assert err.startswith(f"Error: ./bad.csv fails its schema {schema}: ")
+
+
 def test_text_in_a_numeric_column_without_a_schema_exits_4(project: Path) -> None:
     generate_transactions(4000, seed=2, inject_errors=2).to_csv(project / "bad.csv", index=False)
     code, _, err = _invoke("--current", "bad.csv", "--reference", "ref.csv")
