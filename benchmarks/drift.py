@@ -216,6 +216,8 @@ def main() -> None:
         f"\ndataset drift: modelci {ours['dataset_drift']}, Evidently {theirs['dataset_drift']}; "
         f"every verdict agrees: {'yes' if agree else 'NO'}"
     )
+    if not agree:
+        sys.exit("verdicts differ from Evidently's")
 
 
 if __name__ == "__main__":
