@@ -92,6 +92,12 @@ def test_unreadable_current_data_exits_4(project: Path) -> None:
     assert (code, err.splitlines()[0]) == (4, "Error: data file not found: missing.csv")
 
 
+def test_an_unsupported_file_type_exits_4(project: Path) -> None:
+    (project / "data.txt").write_text("a,b\n1,2\n")
+    code, _, err = _invoke("--current", "data.txt", "--reference", "ref.csv")
+    assert (code, err.splitlines()[0]) == (4, "Error: unsupported data file type: data.txt")
+
+
 def test_data_that_breaks_its_schema_exits_4_naming_the_failures(project: Path) -> None:
     generate_transactions(4000, seed=2, inject_errors=2).to_csv(project / "bad.csv", index=False)
     schema = str(ROOT / "schemas/transactions.yaml")
