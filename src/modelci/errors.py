@@ -32,6 +32,7 @@ class ExitCode(IntEnum):
     VALIDATION_FAILED = 4  # data failed validation (or could not be read)
     PIPELINE_FAILED = 5  # `dvc repro` or git failed
     SERVICE = 6  # an outside service (GitHub API) failed after retries
+    DRIFT_DETECTED = 8  # `modelci drift`: the data (or the model's scores) drifted
     INTERNAL = 70  # a bug in modelci: please report it
 
 

@@ -26,6 +26,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "check",
         "Validate data, reproduce the pipeline, diff metrics, evaluate gates.",
     ),
+    "drift": (
+        "modelci.cli.drift",
+        "drift",
+        "Detect drift of new data against reference data, per column.",
+    ),
     "comment": (
         "modelci.cli.comment",
         "comment",
