@@ -57,8 +57,9 @@ class Config:
         return self.section.intervals
 
 
-def load_config(params_file: Path) -> Config:
-    """Read and validate the `modelci:` section of `params_file`."""
+def load_config(params_file: Path, *, require_section: bool = True) -> Config:
+    """Read and validate the `modelci:` section of `params_file` (defaults when it has none and
+    `require_section` is false)."""
     name = _display_path(params_file)
     if not params_file.exists():
         raise ConfigError(
@@ -75,6 +76,8 @@ def load_config(params_file: Path) -> Config:
                 hint="add a `modelci:` section with `data:` and `gates:` (see README)",
             )
         raise ConfigError("the file must hold a mapping at the top level", file=name, line=1)
+    if SECTION not in document.data and not require_section:
+        return Config(source=params_file)
     if SECTION not in document.data:
         raise ConfigError(
             f"no `{SECTION}:` section",

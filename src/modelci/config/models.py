@@ -25,6 +25,8 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
+from modelci.config.drift import DriftConfig
+
 Direction = Literal["higher", "lower"]
 PlotKind = Literal["line", "confusion"]
 RegressionMode = Literal["point", "significant"]
@@ -198,6 +200,7 @@ class ModelciSection(_Model):
     report: ReportConfig = Field(default_factory=ReportConfig)
     predictions: PredictionsConfig | None = None
     intervals: IntervalsConfig = Field(default_factory=IntervalsConfig)
+    drift: DriftConfig | None = Field(default=None, description="`modelci drift` settings")
 
     @field_validator("data", "gates", mode="before")
     @classmethod

@@ -78,9 +78,7 @@ def test_bad_settings_exit_3(project: Path) -> None:
     (project / "params.yaml").write_text("modelci:\n  drift:\n    share: 2\n")
     code, _, err = _invoke("--current", "same.parquet", "--reference", "ref.csv")
     assert code == ExitCode.CONFIG == 3
-    assert err.startswith(
-        "Error: params.yaml (key `modelci.drift.share`): Input should be less than or equal to 1"
-    )
+    assert err.startswith("Error: params.yaml:3 (key `modelci.drift.share`): must be <= 1.0, got 2")
 
 
 def test_unreadable_current_data_exits_4(project: Path) -> None:

@@ -59,27 +59,27 @@ def test_a_column_threshold_alone_keeps_the_kinds_method() -> None:
 @pytest.mark.parametrize(
     ("drift", "key", "message"),
     [
-        ("shares: 0.5", "modelci.drift.shares", "Extra inputs are not permitted"),
-        ("share: 0", "modelci.drift.share", "Input should be greater than 0"),
+        ("shares: 0.5", "modelci.drift.shares", "unknown key"),
+        ("share: 0", "modelci.drift.share", "must be > 0.0, got 0"),
         (
             "columns: {a: {method: kl}}",
             "modelci.drift.columns.a.method",
-            "Value error, unknown method 'kl'; known: ks, chisquare, z, wasserstein",
+            "unknown method 'kl'; known: ks, chisquare, z, wasserstein",
         ),
         (
             "categorical: {method: wasserstein}",
             "modelci.drift",
-            "Value error, categorical.method 'wasserstein' does not test categorical columns",
+            "categorical.method 'wasserstein' does not test categorical columns",
         ),
         (
             "columns: {a: {kind: categorical, method: ks}}",
             "modelci.drift.columns.a",
-            "Value error, method 'ks' does not test categorical columns",
+            "method 'ks' does not test categorical columns",
         ),
         (
             "columns: {a: {threshold: -1}}",
             "modelci.drift.columns.a.threshold",
-            "Input should be greater than 0",
+            "must be > 0.0, got -1",
         ),
     ],
 )
@@ -91,4 +91,14 @@ def test_bad_settings_are_config_errors_naming_the_key(
     with pytest.raises(ConfigError) as caught:
         load_drift_config(params)
     assert caught.value.key == key
-    assert str(caught.value).startswith(f"{params} (key `{key}`): {message}")
+    line = 3 if key != "modelci.drift" else 2
+    assert str(caught.value).startswith(f"{params}:{line} (key `{key}`): {message}")
+
+
+def test_the_configuration_names_exactly_the_registered_methods() -> None:
+    from modelci.config.drift import METHOD_KINDS
+    from modelci.drift.stattests import METHODS
+
+    assert {name: set(kinds) for name, kinds in METHOD_KINDS.items()} == {
+        name: {str(kind) for kind in test.kinds} for name, test in METHODS.items()
+    }
