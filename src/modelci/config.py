@@ -20,6 +20,7 @@ from modelci.errors import ConfigError
 SECTION = "modelci"
 Direction = Literal["higher", "lower"]
 PlotKind = Literal["line", "confusion"]
+Regression = Literal["point", "significant"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,9 @@ class GateConfig:
     threshold: float | None = None
     direction: Direction = "higher"
     max_regression: Tolerance | None = None
+    # "significant": a drop beyond max_regression fails only when its bootstrap interval
+    # excludes 0 (see modelci.stats); "point": the point values alone decide.
+    regression: Regression = "point"
     line: int | None = None  # line in params.yaml, for annotations
 
 
@@ -69,11 +73,31 @@ class ReportConfig:
 
 
 @dataclass(frozen=True)
+class PredictionsConfig:
+    """The evaluate stage's per-row predictions, from which metric intervals are recomputed."""
+
+    path: str
+    id: str = "row_id"
+    label: str = "label"  # 0/1
+    score: str = "score"  # probability of class 1
+    threshold: float = 0.5  # decision threshold for f1, precision, recall, accuracy
+
+
+@dataclass(frozen=True)
+class IntervalsConfig:
+    confidence: float = 0.95
+    resamples: int = 2000
+    seed: int = 0
+
+
+@dataclass(frozen=True)
 class Config:
     source: Path
     data: tuple[DatasetConfig, ...] = ()
     gates: tuple[GateConfig, ...] = ()
     report: ReportConfig = field(default_factory=ReportConfig)
+    predictions: PredictionsConfig | None = None
+    intervals: IntervalsConfig = field(default_factory=IntervalsConfig)
     raw: Mapping[str, Any] = field(default_factory=dict)  # the section as written, for diffs
 
 
@@ -114,9 +138,11 @@ def load_config(params_file: Path) -> Config:
 
 
 _ALLOWED = {
-    "": {"data", "gates", "report"},
+    "": {"data", "gates", "report", "predictions", "intervals"},
     "data[]": {"name", "path", "schema"},
-    "gates[]": {"metric", "threshold", "direction", "max_regression"},
+    "gates[]": {"metric", "threshold", "direction", "max_regression", "regression"},
+    "predictions": {"path", "id", "label", "score", "threshold"},
+    "intervals": {"confidence", "resamples", "seed"},
     "report": {"title", "max_samples", "plots"},
     "report.plots[]": {"path", "title", "kind", "x", "y"},
 }
@@ -172,15 +198,64 @@ class _Parser:
 
     def config(self, source: Path, section: Any) -> Config:
         root = self.mapping(section, "", "")
+        predictions = self.predictions(root.get("predictions"))
+        gates = self.gates(self.sequence(root.get("gates"), "gates"))
+        for index, gate in enumerate(gates):
+            if gate.regression == "significant" and predictions is None:
+                raise self.error(
+                    f"gates[{index}].regression",
+                    "`regression: significant` needs per-row predictions to compute intervals",
+                    hint="add `modelci.predictions` with the path of the evaluate stage's "
+                    "predictions file (see README, Intervals and noise-aware gates)",
+                )
         return Config(
             source=source,
             data=tuple(
                 self.dataset(d, i) for i, d in enumerate(self.sequence(root.get("data"), "data"))
             ),
-            gates=self.gates(self.sequence(root.get("gates"), "gates")),
+            gates=gates,
             report=self.report(root.get("report")),
+            predictions=predictions,
+            intervals=self.intervals(root.get("intervals")),
             raw=root,
         )
+
+    def predictions(self, value: Any) -> PredictionsConfig | None:
+        if value is None:
+            return None
+        item = self.mapping(value, "predictions", "predictions")
+        path = self.string(item, "path", "predictions", required=True)
+        assert path is not None
+        columns = {
+            name: self.string(item, name, "predictions", required=False) or default
+            for name, default in (("id", "row_id"), ("label", "label"), ("score", "score"))
+        }
+        threshold = self.number(item.get("threshold", 0.5), "predictions.threshold")
+        if not 0 <= threshold <= 1:
+            raise self.error(
+                "predictions.threshold", f"expected a probability in [0, 1], got {threshold:g}"
+            )
+        return PredictionsConfig(path=path, threshold=threshold, **columns)
+
+    def intervals(self, value: Any) -> IntervalsConfig:
+        if value is None:
+            return IntervalsConfig()
+        item = self.mapping(value, "intervals", "intervals")
+        confidence = self.number(item.get("confidence", 0.95), "intervals.confidence")
+        if not 0 < confidence < 1:
+            raise self.error(
+                "intervals.confidence",
+                f"expected a level between 0 and 1 (0.95 for 95%), got {confidence:g}",
+            )
+        whole = {}
+        for name, default, low in (("resamples", 2000, 100), ("seed", 0, 0)):
+            number = item.get(name, default)
+            if isinstance(number, bool) or not isinstance(number, int) or number < low:
+                raise self.error(
+                    f"intervals.{name}", f"expected a whole number >= {low}, got {number!r}"
+                )
+            whole[name] = number
+        return IntervalsConfig(confidence=confidence, **whole)
 
     def dataset(self, value: Any, index: int) -> DatasetConfig:
         key = f"data[{index}]"
@@ -226,11 +301,20 @@ class _Parser:
                 f"gate on `{metric}` has neither `threshold` nor `max_regression`",
                 hint='add `threshold: 0.9` (absolute bar) and/or `max_regression: 0.01` or `"2%"`',
             )
+        regression = item.get("regression", "point")
+        if regression not in ("point", "significant"):
+            raise self.error(
+                f"{key}.regression",
+                f"expected `point` or `significant`, got {regression!r}",
+                hint="`significant` fails a drop beyond max_regression only when its interval "
+                "excludes 0; `point` compares the values alone",
+            )
         return GateConfig(
             metric=metric,
             threshold=threshold,
             direction=direction,
             max_regression=tolerance,
+            regression=regression,
             line=self.lines.get(f"{SECTION}.{key}"),
         )
 

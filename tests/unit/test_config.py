@@ -61,7 +61,9 @@ def test_unknown_key_names_file_key_line_and_allowed_keys(tmp_path: Path) -> Non
     error = caught.value
     assert error.exit_code == ExitCode.CONFIG
     assert error.message == f"{path}:10 (key `modelci.gates[0].treshold`): unknown key"
-    assert error.hint == "allowed keys here: direction, max_regression, metric, threshold"
+    assert (
+        error.hint == "allowed keys here: direction, max_regression, metric, regression, threshold"
+    )
 
 
 def test_wrong_type_is_reported_with_key(tmp_path: Path) -> None:
