@@ -90,7 +90,7 @@ def read_predictions(
     labels = pd.to_numeric(frame[label_column], errors="coerce")
     if not labels.isin([0, 1]).all():
         bad = frame[label_column][~labels.isin([0, 1])].iloc[0]
-        raise DataError(f"{path}: column `{label_column}` must hold 0 or 1, found {bad!r}")
+        raise DataError(f"{path}: column `{label_column}` must hold 0 or 1, found {bad}")
     scores = pd.to_numeric(frame[score_column], errors="coerce").to_numpy(dtype=np.float64)
     if not np.isfinite(scores).all():
         count = int((~np.isfinite(scores)).sum())
