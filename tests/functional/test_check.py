@@ -134,7 +134,10 @@ def test_configuration_error_exits_3_and_names_the_key(project: MiniProject) -> 
     result = check(project, "--base", "HEAD")
     assert result.exit_code == 3
     assert "params.yaml:11 (key `modelci.gates[0].threshhold`): unknown key" in result.stderr
-    assert "Hint: allowed keys here: direction, max_regression, metric, threshold" in result.stderr
+    assert (
+        "Hint: allowed keys here: direction, max_regression, metric, regression, threshold"
+        in result.stderr
+    )
     assert not (project.root / "report.json").exists()
 
 
