@@ -152,3 +152,28 @@ def test_base_without_predictions_falls_back_to_point(scored: MiniProject) -> No
         "predictions eval/predictions.csv could not be read on the base (file not found): "
         "intervals cover the head only, and significant gates judge the point change"
     ]
+
+
+def set_modelci(project: MiniProject, **section: object) -> None:
+    params = project.params()
+    params["modelci"].update(section)  # type: ignore[attr-defined]
+    project.write("params.yaml", yaml.safe_dump(params, sort_keys=False))
+
+
+def test_predictions_missing_on_the_head_exit_4(scored: MiniProject) -> None:
+    set_modelci(scored, predictions={"path": "eval/preds.csv"})
+    result = CliRunner().invoke(cli, ["check", "-C", str(scored.root), "--base", "HEAD"])
+    assert result.exit_code == 4, result.output
+    assert "Error: eval/preds.csv: predictions file not found on the head" in result.stderr
+    assert "does the evaluate stage write it?" in result.stderr
+
+
+def test_a_threshold_other_than_the_stage_s_is_warned_about(scored: MiniProject) -> None:
+    set_modelci(scored, predictions={"path": "eval/predictions.csv", "threshold": 0.7})
+    _, report = run_check(CheckOptions(root=scored.root, base="HEAD"))
+    assert len(report.warnings) == 2
+    assert report.warnings[0] == (
+        "eval/metrics.json:f1 is 0.8618 on the head, but 0.6603 recomputed from "
+        "eval/predictions.csv: is `modelci.predictions.threshold` the one the evaluate stage uses?"
+    )
+    assert report.warnings[1].startswith("eval/metrics.json:f1 is 0.8618 on the base, but ")
