@@ -42,6 +42,9 @@ FEATURES: tuple[str, ...] = (
     "is_online",
 )
 LABEL = "is_fraud"
+# Each transaction's id, assigned by `generate` before splitting: the same id is the same row in
+# any split, so predictions of two revisions can be paired row by row.
+ROW_ID = "transaction_id"
 
 
 def one_thread() -> threadpool_limits:

@@ -1,4 +1,4 @@
-"""Stage `evaluate`: score the test split and write metrics and plot data.
+"""Stage `evaluate`: score the test split and write metrics, plot data and per-row predictions.
 
 The model file's sha256 is checked against models/model.json BEFORE it is unpickled: unpickling
 runs arbitrary code, so a swapped or tampered model.pkl must never be loaded.
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from common import load_params, one_thread, sha256_bytes, write_json
+from common import ROW_ID, load_params, one_thread, sha256_bytes, write_json
 from sklearn.metrics import (
     accuracy_score,
     average_precision_score,
@@ -30,6 +30,8 @@ TEST = Path("data/test.parquet")
 MODEL = Path("models/model.pkl")
 METADATA = Path("models/model.json")
 METRICS = Path("eval/metrics.json")
+# Per-row predictions (row_id, label, score), for modelci's bootstrap intervals.
+PREDICTIONS = Path("eval/predictions.parquet")
 PLOTS = Path("eval/plots")
 MAX_CURVE_POINTS = 50
 
@@ -103,7 +105,24 @@ def evaluate(
         | {"n_test": len(y_true), "n_fraud_test": int(y_true.sum())},
         "pr_curve": pr_curve_points(y_true, scores),
         "confusion_matrix": {"tn": int(tn), "fp": int(fp), "fn": int(fn), "tp": int(tp)},
+        "predictions": predictions_frame(test[ROW_ID].to_numpy(), y_true, scores),
     }
+
+
+def predictions_frame(row_ids: np.ndarray, y_true: np.ndarray, scores: np.ndarray) -> pd.DataFrame:
+    """One row per test example, sorted by id (a stable file for a stable model).
+
+    float32 scores: the file is committed on every model change, and 7 significant digits
+    change no metric at 4 decimals (about 170 KB for 20,000 rows instead of 250 KB).
+    """
+    frame = pd.DataFrame(
+        {
+            "row_id": row_ids.astype(np.int64),
+            "label": y_true.astype(np.int8),
+            "score": scores.astype(np.float32),
+        }
+    )
+    return frame.sort_values("row_id", kind="stable").reset_index(drop=True)
 
 
 def main() -> None:
@@ -116,6 +135,7 @@ def main() -> None:
     write_json(METRICS, result["metrics"])
     write_json(PLOTS / "pr_curve.json", result["pr_curve"])
     write_json(PLOTS / "confusion_matrix.json", result["confusion_matrix"])
+    result["predictions"].to_parquet(PREDICTIONS, index=False, compression="zstd")
     print(json.dumps(result["metrics"]))
 
 

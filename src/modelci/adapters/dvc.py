@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from modelci.errors import ConfigError, PipelineError
+from modelci.errors import ConfigError, DataError, PipelineError
 
 FileValues = dict[str, dict[str, Any]]
 LineSink = Callable[[str], None]
@@ -141,6 +141,31 @@ def read_metrics(root: Path, rev: str | None = None) -> Snapshot:
 def read_params(root: Path, rev: str | None = None) -> Snapshot:
     """Params files (params.yaml and any declared) at `rev` (None: the workspace)."""
     return _show(root, rev, "params")
+
+
+def read_file(root: Path, path: str, rev: str | None = None) -> bytes:
+    """The bytes of `path` at `rev` (None: the workspace), git-tracked or DVC-cached alike.
+
+    Raises FileNotFoundError when it does not exist there, DataError when DVC cannot get it
+    (say, a DVC-cached file whose cache is not on this machine).
+    """
+    if rev is None:
+        return (root / path).read_bytes()
+    import dvc.api
+    from dvc.exceptions import DvcException, PathMissingError
+
+    try:
+        with dvc.api.open(path, repo=str(root), rev=rev, mode="rb") as handle:
+            data: bytes = handle.read()
+    except PathMissingError as error:
+        raise FileNotFoundError(path) from error
+    except DvcException as error:
+        raise DataError(
+            f"{path} could not be read at {rev[:12]}: {error}",
+            file=path,
+            hint="commit the file with `cache: false`, or `dvc pull` the base's outputs",
+        ) from error
+    return data
 
 
 def _show(root: Path, rev: str | None, kind: str) -> Snapshot:

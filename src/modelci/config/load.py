@@ -94,6 +94,8 @@ def load_config(params_file: Path, *, require_section: bool = True) -> Config:
     except ValidationError as error:
         problems = [_problem(item, name, lines) for item in error.errors()] + problems
         model = None
+    if model is not None:
+        problems += _significance_needs_predictions(model, name, lines)
     if problems or model is None:
         raise ConfigError.of(problems)
     gates = tuple(
@@ -102,6 +104,25 @@ def load_config(params_file: Path, *, require_section: bool = True) -> Config:
     )
     model = model.model_copy(update={"gates": gates})
     return Config(source=params_file, section=model, raw=dict(section))
+
+
+def _significance_needs_predictions(
+    model: ModelciSection, file: str, lines: dict[str, int]
+) -> list[ConfigProblem]:
+    if model.predictions is not None:
+        return []
+    return [
+        ConfigProblem(
+            "`regression: significant` needs per-row predictions to compute intervals",
+            file=file,
+            key=(key := f"{SECTION}.gates[{index}].regression"),
+            line=lines.get(key),
+            hint="add `modelci.predictions` with the path of the evaluate stage's predictions "
+            "file (see README, Intervals and noise-aware gates)",
+        )
+        for index, gate in enumerate(model.gates)
+        if gate.regression == "significant"
+    ]
 
 
 def _duplicate_gates(section: Any, file: str, lines: dict[str, int]) -> list[ConfigProblem]:

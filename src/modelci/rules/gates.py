@@ -9,6 +9,7 @@ from typing import Any
 from modelci.config import Direction, GateConfig, Tolerance
 from modelci.errors import ConfigError
 from modelci.metrics.diff import Change, is_number
+from modelci.report.model import MetricInterval
 
 # Float noise must not fail a gate that holds exactly (0.9 - 0.02 vs 0.88).
 _EPSILON = 1e-9
@@ -68,11 +69,62 @@ def resolve_metric(metric: str, changes: Sequence[Change]) -> Change | None:
     return matches[0] if matches else None
 
 
-def evaluate_gates(gates: Sequence[GateConfig], metrics: Sequence[Change]) -> list[GateResult]:
-    return [_evaluate(gate, resolve_metric(gate.metric, metrics)) for gate in gates]
+def evaluate_gates(
+    gates: Sequence[GateConfig],
+    metrics: Sequence[Change],
+    intervals: Sequence[MetricInterval] = (),
+    *,
+    file: str | None = None,
+) -> list[GateResult]:
+    """Each gate's verdict. `intervals` (by `file:key`) serve `regression: significant` gates.
+
+    Raises ConfigError (naming `file`, the configuration file, when given) when two gates
+    resolve to the same metric (`f1` and `eval/metrics.json:f1`), or when a significant gate's
+    metric is not one that can be recomputed from predictions.
+    """
+    from modelci.stats import METRICS
+
+    resolved = [resolve_metric(gate.metric, metrics) for gate in gates]
+    first: dict[str, int] = {}
+    for index, (gate, change) in enumerate(zip(gates, resolved, strict=True)):
+        if change is None:
+            continue
+        problem = None
+        if change.name in first:
+            earlier = gates[first[change.name]]
+            problem = (
+                "metric",
+                f"gates `{earlier.metric}`{_at(earlier)} and `{gate.metric}`{_at(gate)} are "
+                f"the same gate twice: both resolve to `{change.name}`",
+                "merge them: one gate can hold a threshold and a max_regression",
+            )
+        elif gate.regression == "significant" and change.key not in METRICS:
+            problem = (
+                "regression",
+                f"gate `{gate.metric}` has `regression: significant`, but `{change.key}` "
+                f"cannot be recomputed from predictions (only {', '.join(METRICS)})",
+                "use `regression: point` for this metric",
+            )
+        if problem:
+            field, message, hint = problem
+            raise ConfigError(
+                message, file=file, key=f"modelci.gates[{index}].{field}", line=gate.line, hint=hint
+            )
+        first[change.name] = index
+    by_source = {interval.source: interval for interval in intervals}
+    return [
+        _evaluate(gate, change, by_source.get(change.name) if change else None)
+        for gate, change in zip(gates, resolved, strict=True)
+    ]
 
 
-def _evaluate(gate: GateConfig, change: Change | None) -> GateResult:
+def _at(gate: GateConfig) -> str:
+    return f" (line {gate.line})" if gate.line is not None else ""
+
+
+def _evaluate(
+    gate: GateConfig, change: Change | None, interval: MetricInterval | None = None
+) -> GateResult:
     base = change.base if change and change.in_base else None
     head = change.head if change and change.in_head else None
     reasons: list[str] = []
@@ -98,6 +150,8 @@ def _evaluate(gate: GateConfig, change: Change | None) -> GateResult:
                 notes.append(f"base value {base!r} is not a number: regression check skipped")
             else:
                 reason = _regression(gate, float(base), value)
+                if reason and gate.regression == "significant":
+                    reason = _significance(gate, float(base), value, reason, interval, notes)
                 if reason:
                     reasons.append(reason)
 
@@ -133,3 +187,35 @@ def _regression(gate: GateConfig, base: float, head: float) -> str | None:
         f"({head - base:+g}); "
         f"allowed: {gate.max_regression}"
     )
+
+
+def _significance(
+    gate: GateConfig,
+    base: float,
+    head: float,
+    reason: str,
+    interval: MetricInterval | None,
+    notes: list[str],
+) -> str | None:
+    """A point regression stands only if the change's interval lies wholly on the worse side of 0.
+
+    Returns the failing reason, or None with a note when the drop is within noise.
+    """
+    delta = interval.delta if interval else None
+    if delta is None:
+        why = "no interval for this metric" if interval is None else "no interval for the change"
+        notes.append(
+            f"regression: significant, but {why} (see the report's warnings): "
+            "judged on the point values"
+        )
+        return reason
+    level = f"{delta.confidence:.0%}"
+    span = f"{delta.low:+.3g} to {delta.high:+.3g}"
+    if (delta.high < 0) if gate.direction == "higher" else (delta.low > 0):
+        return f"{reason}; its {level} interval ({span}) excludes 0: not noise"
+    notes.append(
+        f"{gate.metric} worsened by {abs(head - base):.3g} ({base:g} to {head:g}), beyond the "
+        f"allowed {gate.max_regression}, but its {level} interval ({span}) includes 0: "
+        "within noise"
+    )
+    return None

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from modelci.config import Tolerance, load_config
+from modelci.config import IntervalsConfig, PredictionsConfig, Tolerance, load_config
 from modelci.errors import ConfigError, ExitCode
 
 GOOD = """\
@@ -116,3 +116,90 @@ def test_relative_tolerance_is_a_share_of_the_base() -> None:
     assert Tolerance(5, relative=True).allowed(0.8) == pytest.approx(0.04)
     assert Tolerance(0.01).allowed(123.0) == 0.01
     assert str(Tolerance(5, relative=True)) == "5%"
+
+
+PREDICTIONS = """\
+modelci:
+  predictions:
+    path: eval/predictions.parquet
+    id: transaction_id
+    threshold: 0.7
+  intervals:
+    confidence: 0.9
+    resamples: 500
+    seed: 3
+  gates:
+    - metric: f1
+      max_regression: 0.02
+      regression: significant
+"""
+
+
+def test_predictions_intervals_and_significant_regression(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, PREDICTIONS))
+    assert config.predictions == PredictionsConfig(
+        path="eval/predictions.parquet",
+        id="transaction_id",
+        label="label",
+        score="score",
+        threshold=0.7,
+    )
+    assert config.intervals == IntervalsConfig(confidence=0.9, resamples=500, seed=3)
+    assert config.gates[0].regression == "significant"
+    defaults = load_config(write(tmp_path, GOOD))
+    assert (defaults.predictions, defaults.intervals) == (
+        None,
+        IntervalsConfig(confidence=0.95, resamples=2000, seed=0),
+    )
+    assert defaults.gates[0].regression == "point"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "regression: significant",
+            "regression: maybe",
+            "expected `point` or `significant`, got 'maybe'",
+        ),
+        (
+            "confidence: 0.9",
+            "confidence: 95",
+            "`modelci.intervals.confidence`): must be < 1.0, got 95",
+        ),
+        (
+            "resamples: 500",
+            "resamples: 10",
+            "`modelci.intervals.resamples`): must be >= 100, got 10",
+        ),
+        (
+            "threshold: 0.7",
+            "threshold: 7",
+            "`modelci.predictions.threshold`): must be < 1.0, got 7",
+        ),
+        ("    path: eval/predictions.parquet\n", "", "missing required key `path`"),
+        (
+            "    id: transaction_id",
+            "    idd: transaction_id",
+            "`modelci.predictions.idd`): unknown key",
+        ),
+    ],
+)
+def test_bad_prediction_and_interval_settings(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    assert old in PREDICTIONS
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, PREDICTIONS.replace(old, new)))
+    assert message in caught.value.message
+
+
+def test_significant_regression_needs_predictions(tmp_path: Path) -> None:
+    text = PREDICTIONS.split("  predictions:")[0] + "  gates:" + PREDICTIONS.split("  gates:")[1]
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    assert caught.value.message.endswith(
+        "(key `modelci.gates[0].regression`): `regression: significant` needs per-row "
+        "predictions to compute intervals"
+    )
+    assert caught.value.hint is not None and "modelci.predictions" in caught.value.hint

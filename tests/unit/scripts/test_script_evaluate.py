@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
+from sklearn.metrics import f1_score, roc_auc_score
 
 ROOT = Path(__file__).resolve().parents[3]
 if str(ROOT / "scripts") not in sys.path:
@@ -136,3 +138,39 @@ def test_stage_exits_with_a_clear_error_on_tampering(
         evaluate.main()
     assert "refusing to unpickle" in str(caught.value.code)
     assert not (tmp_path / "eval").exists()
+
+
+def test_predictions_carry_the_row_ids_labels_and_scores(trained: dict[str, Any]) -> None:
+    model, metadata = evaluate.load_verified_model(trained["model"], trained["meta"])
+    test = trained["test"]
+    result = evaluate.evaluate(model, metadata, test, threshold=0.5)
+    predictions = result["predictions"]
+    assert list(predictions.columns) == ["row_id", "label", "score"]
+    assert predictions["row_id"].tolist() == sorted(test["transaction_id"])
+    by_id = test.set_index("transaction_id")
+    assert (predictions["label"].to_numpy() == by_id.loc[predictions["row_id"], "is_fraud"]).all()
+    # the stored scores give back the stage's own metrics
+    flagged = predictions["score"] >= 0.5
+    recomputed = f1_score(predictions["label"], flagged)
+    assert round(recomputed, 4) == result["metrics"]["f1"]
+    assert round(roc_auc_score(predictions["label"], predictions["score"]), 4) == pytest.approx(
+        result["metrics"]["roc_auc"], abs=1e-4
+    )
+
+
+def test_stage_writes_the_predictions_file(
+    trained: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "models").mkdir()
+    (tmp_path / "data").mkdir()
+    _copy(trained, tmp_path / "models")
+    trained["test"].to_parquet(tmp_path / "data/test.parquet", index=False)
+    (tmp_path / "params.yaml").write_text("evaluate:\n  threshold: 0.5\n")
+    monkeypatch.chdir(tmp_path)
+    evaluate.main()
+    written = pd.read_parquet(tmp_path / "eval/predictions.parquet")
+    assert len(written) == len(trained["test"])
+    assert written["row_id"].is_unique
+    assert str(written["score"].dtype) == "float32"
+    metrics = json.loads((tmp_path / "eval/metrics.json").read_text())
+    assert int(written["label"].sum()) == metrics["n_fraud_test"]
