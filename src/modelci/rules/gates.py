@@ -9,7 +9,7 @@ from typing import Any
 from modelci.config import Direction, GateConfig, Tolerance
 from modelci.errors import ConfigError
 from modelci.metrics.diff import Change, is_number
-from modelci.report.model import MetricInterval
+from modelci.stats.intervals import MetricInterval
 
 # Float noise must not fail a gate that holds exactly (0.9 - 0.02 vs 0.88).
 _EPSILON = 1e-9

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from modelci.report.model import Interval
 from modelci.stats._metrics import METRICS, Array, Counts, Indices, Levels, full_counts, values
 from modelci.stats._predictions import Predictions, pairing
+from modelci.stats.intervals import Interval
 
 # Resamples evaluated together: bounds memory to BATCH x categories floats per array.
 BATCH = 500
