@@ -96,7 +96,6 @@ def repro(
         raise ReproFailed(
             f"`dvc repro` failed{where} (exit code {process.returncode})",
             hint="read the stage's output above; reproduce locally with `dvc repro`",
-            stage=failed,
             log_tail=log_tail,
         )
     return ReproResult(
@@ -105,9 +104,8 @@ def repro(
 
 
 class ReproFailed(PipelineError):
-    def __init__(self, message: str, *, hint: str, stage: str | None, log_tail: str) -> None:
+    def __init__(self, message: str, *, hint: str, log_tail: str) -> None:
         super().__init__(message, hint=hint)
-        self.stage = stage
         self.log_tail = log_tail
 
 
