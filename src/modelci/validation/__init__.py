@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from modelci.validation._render import render_markdown, render_text, results_to_json
 from modelci.validation._results import CheckFailure, FailureSample, ValidationResult
-from modelci.validation._schema import load_schema
+from modelci.validation._schema import YAML_SUFFIXES, load_schema
 from modelci.validation._validate import validate_file, validate_files
 
 __all__ = [
+    "YAML_SUFFIXES",
     "CheckFailure",
     "FailureSample",
     "ValidationResult",
