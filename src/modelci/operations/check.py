@@ -7,12 +7,14 @@ goes to an optional callback so the CLI (or a workflow) decides how to show it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from modelci.adapters import dvc, git
 from modelci.config import SECTION, Config, load_config
+from modelci.files import exclusive_lock
 from modelci.metrics import diff_files
 from modelci.report.model import Report, Verdict
 from modelci.report.plots import load_plot
@@ -20,6 +22,7 @@ from modelci.rules import evaluate_gates
 
 # DVC's own scratch directory (git-ignored by `dvc init`): unchanged data is not validated twice.
 VALIDATION_CACHE = Path(".dvc/tmp/modelci/validation")
+CHECK_LOCK = Path(".dvc/tmp/modelci/check.lock")
 
 Progress = Callable[[str, str], None]  # (kind, text): kind is "step" (a heading) or "log" (a line)
 
@@ -30,6 +33,18 @@ class CheckOptions:
     params_file: Path = Path("params.yaml")
     base: str | None = None
     repro: bool = True
+
+
+@contextmanager
+def check_lock(root: Path) -> Iterator[None]:
+    """Refuse a second check in the same workspace while one runs (it would race on dvc repro
+    and on the report); the lock lives in DVC's git-ignored scratch directory."""
+    root = root.resolve()
+    if not (root / ".dvc").is_dir():
+        yield  # not a DVC repository: the check stops with that error, in its usual order
+        return
+    with exclusive_lock(root / CHECK_LOCK, purpose="a modelci check"):
+        yield
 
 
 def _quiet(kind: str, text: str) -> None:
