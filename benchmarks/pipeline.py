@@ -5,7 +5,8 @@ In a temporary git + DVC repository holding a copy of the reference pipeline, ti
   dvc repro (from scratch)    every stage runs: the issue's goal is under 60 s on 2 cores
   dvc repro (nothing changed) DVC's own cost of finding that nothing changed
   modelci check (no change)   the whole verdict: validation, repro, diffs, gates, report (goal:
-                              at most 1.5x the no-change `dvc repro`)
+                              at most 1.5x the no-change `dvc repro`); first in a fresh clone
+  modelci check (again)       the same once more: unchanged data keeps its remembered verdict
   modelci check (retrain)     after a train param changes: train + evaluate rerun
 
 and prints them side by side with plain `dvc repro`, the peer a check wraps.
@@ -89,6 +90,8 @@ def measure(repeat: int) -> dict[str, float]:
             keep("dvc repro (nothing changed)", _run(repo, sys.executable, "-m", "dvc", "repro"))
             check = [sys.executable, "-m", "modelci", "check", "--base", "HEAD", "--format", "none"]
             keep("modelci check (no change)", _run(repo, *check))
+            # The same again: the data's verdict is now remembered (.dvc/tmp), as in a local loop.
+            keep("modelci check (again)", _run(repo, *check))
             _set_train_param(repo, "n_estimators", 120)
             keep("modelci check (retrain)", _run(repo, *check))
     return best
@@ -106,13 +109,14 @@ def main() -> None:
     scratch = results["dvc repro (from scratch)"]
     verdict = "met" if scratch < GOAL_SECONDS else "NOT met"
     print(f"\ngoal: the whole pipeline in under {GOAL_SECONDS:.0f} s on 2 cores: {verdict}")
-    check, plain = results["modelci check (no change)"], results["dvc repro (nothing changed)"]
-    ratio = check / plain
-    verdict = "met" if ratio <= GOAL_RATIO else "NOT met"
-    print(
-        f"modelci check / dvc repro, nothing changed: {check:.2f} s / {plain:.2f} s = "
-        f"{ratio:.2f}x (goal: at most {GOAL_RATIO}x): {verdict}"
-    )
+    plain = results["dvc repro (nothing changed)"]
+    for name in ("modelci check (no change)", "modelci check (again)"):
+        ratio = results[name] / plain
+        verdict = "met" if ratio <= GOAL_RATIO else "NOT met"
+        print(
+            f"{name} / dvc repro (nothing changed): {results[name]:.2f} s / {plain:.2f} s = "
+            f"{ratio:.2f}x (goal: at most {GOAL_RATIO}x): {verdict}"
+        )
 
 
 if __name__ == "__main__":
