@@ -155,11 +155,30 @@ plausible = st.fixed_dictionaries(
 sections = st.one_of(plausible, plausible, structured, values)
 
 
+# YAML that is valid but hostile: aliases (a small "billion laughs"), duplicate keys, tags, a
+# section that is an alias of the params, non-string keys.
+NASTY_YAML = (
+    "a: &a [x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b]\n"
+    "train: {quality: 0.95, depth: 3}\nmodelci: {gates: [{metric: f1, threshold: 0.9}], x: *c}\n",
+    "train: &t {quality: 0.95, depth: 3}\nmodelci: *t\n",
+    "train: {quality: 0.95}\nmodelci: {gates: [{metric: f1, threshold: 0.9}]}\n"
+    "modelci: {gates: [{metric: f1, threshold: 0.1}]}\n",
+    "train: {quality: 0.95}\nmodelci:\n  gates:\n    - {metric: f1, threshold: 0.9, threshold: .inf}\n",
+    "train: {quality: 0.95}\nmodelci: {gates: [{metric: f1, threshold: !!float .nan}]}\n",
+    "train: {quality: 0.95}\nmodelci: {gates: [{metric: !!binary aGVsbG8=, threshold: 1}]}\n",
+    "train: {quality: 0.95}\nmodelci: {1: 2, null: 3, [a]: 4}\n",
+    "train: {quality: 0.95}\nmodelci: {report: {max_samples: 1e400}, gates: []}\n",
+    "--- \ntrain: {}\n--- \nmodelci: {}\n",
+)
+
+
 @st.composite
 def params_texts(draw: st.DrawFn) -> str:
-    kind = draw(st.sampled_from(["section"] * 6 + ["raw", "empty"]))
+    kind = draw(st.sampled_from(["section"] * 6 + ["raw", "nasty", "empty"]))
     if kind == "raw":
         return draw(st.text(max_size=200))
+    if kind == "nasty":
+        return draw(st.sampled_from(NASTY_YAML))
     if kind == "empty":
         return ""
     document = {"train": {"quality": 0.95, "depth": 3}, "modelci": draw(sections)}
