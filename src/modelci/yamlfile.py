@@ -53,7 +53,15 @@ def load_yaml_file(path: Path, *, shown: str | None = None) -> YamlDocument:
 
 
 def parse_yaml(text: str, *, shown: str) -> YamlDocument:
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # the reader refuses control characters up front
+    except yaml.reader.ReaderError as error:
+        raise ConfigError(
+            f"not valid YAML: character {chr(error.character)!r} is not allowed",
+            file=shown,
+            line=text.count("\n", 0, error.position) + 1,
+            hint="remove the control character (YAML allows tabs, newlines and printable text)",
+        ) from error
     try:
         try:
             node = loader.get_single_node()

@@ -308,3 +308,48 @@ def test_inside_github_actions_summary_outputs_annotations_and_groups(
         errors[0]
         == "::error file=params.yaml,line=10,title=Gate failed%3A f1::f1 = 0.5, required >= 0.9; f1 regressed from 0.95 to 0.5 (-0.45); allowed: 0.02"
     )
+
+
+def test_a_second_check_in_the_same_workspace_is_refused(project: MiniProject) -> None:
+    lock = project.root / ".dvc/tmp/modelci/check.lock"
+    hold = (
+        "import sys, time; from pathlib import Path; from modelci.files import exclusive_lock\n"
+        "with exclusive_lock(Path(sys.argv[1]), purpose='a modelci check'):\n"
+        "    print('held', flush=True); time.sleep(60)\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(lock)], stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"held\n"
+        result = check(project, "--no-repro")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(
+        f"Error: a modelci check is already running here (process {holder.pid}; lock file {lock})\n"
+    )
+    assert not (project.root / "report.json").exists()
+    assert check(project, "--no-repro").exit_code == 0  # the dead holder does not block
+
+
+def test_concurrent_checks_leave_one_consistent_report_pair(project: MiniProject) -> None:
+    command = [sys.executable, "-m", "modelci", "check", "--no-repro", "--format", "none"]
+    runs = [
+        subprocess.Popen(
+            [*command, "--base", "HEAD"] if i % 2 else command,
+            cwd=project.root,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(6)
+    ]
+    codes = [run.wait(timeout=120) for run in runs]
+    errors = [run.stderr.read() for run in runs if run.stderr]
+    assert set(codes) <= {0, 2} and 0 in codes, errors
+    assert all("already running here" in e for e, c in zip(errors, codes, strict=True) if c == 2)
+    data = project.report()
+    markdown = (project.root / "report.md").read_text()
+    # The pair comes from one run: with a base the markdown names its commit, without one it
+    # says it is a first run.
+    assert ("first run: no base to compare" in markdown) == (data["base"] is None)

@@ -1,12 +1,15 @@
 """DVC behind a small interface: reproduce the pipeline, read metrics and params at a revision.
 
 `dvc repro` runs as a subprocess (its output is the user's progress display, and a crash in a stage
-cannot take modelci down); metrics and params are read through DVC's Python API, which reads
-git-tracked and DVC-cached files at any revision alike. DVC is imported lazily (slow import).
+cannot take modelci down); everything else goes through DVC's Python API on one `Project` per
+check: the plan (which stages a repro visits, and whether any is stale), and metrics and params,
+which DVC reads from git-tracked and DVC-cached files at any revision alike. DVC is imported
+lazily (slow import).
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 import sys
@@ -96,7 +99,6 @@ def repro(
         raise ReproFailed(
             f"`dvc repro` failed{where} (exit code {process.returncode})",
             hint="read the stage's output above; reproduce locally with `dvc repro`",
-            stage=failed,
             log_tail=log_tail,
         )
     return ReproResult(
@@ -105,42 +107,154 @@ def repro(
 
 
 class ReproFailed(PipelineError):
-    def __init__(self, message: str, *, hint: str, stage: str | None, log_tail: str) -> None:
+    def __init__(self, message: str, *, hint: str, log_tail: str) -> None:
         super().__init__(message, hint=hint)
-        self.stage = stage
         self.log_tail = log_tail
 
 
-def producing_stages(root: Path, paths: Sequence[str]) -> dict[str, str | None]:
-    """For each path, the stage whose output it is, or None when no stage writes it (an input).
+class Project:
+    """One DVC repository, opened once for a whole check and shared by every read and the plan.
 
-    One repository open for all paths: opening it costs far more than each lookup.
+    Opening a repository and collecting its pipeline index (parsing dvc.yaml and dvc.lock) costs
+    more than any single read, so a check keeps one `Repo`: the producing stages, whether the
+    pipeline is up to date, and the metrics and params of the workspace and the base all come
+    from it. `dvc repro` itself still runs as a subprocess (see the module docstring), and only
+    when a stage is out of date; the repository is reopened after it, since it rewrote dvc.lock.
     """
-    from dvc.exceptions import DvcException, OutputNotFoundError
-    from dvc.repo import Repo
 
-    stages: dict[str, str | None] = {}
-    try:
-        with Repo(str(root)) as repo:
-            for path in paths:
-                try:
-                    outs = repo.find_outs_by_path(str(root / path))
-                except OutputNotFoundError:
-                    outs = []
-                stages[path] = str(outs[0].stage.addressing) if outs else None
-    except DvcException as error:
-        raise ConfigError(f"DVC could not read the pipeline: {error}", file="dvc.yaml") from error
-    return stages
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._repo: Any = None
+        self._reads: dict[tuple[str, str | None], Snapshot] = {}
 
+    def __enter__(self) -> Project:
+        return self
 
-def read_metrics(root: Path, rev: str | None = None) -> Snapshot:
-    """Metrics files declared in dvc.yaml at `rev` (None: the workspace)."""
-    return _show(root, rev, "metrics")
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
+    def close(self) -> None:
+        if self._repo is not None:
+            self._repo.close()
+            self._repo = None
 
-def read_params(root: Path, rev: str | None = None) -> Snapshot:
-    """Params files (params.yaml and any declared) at `rev` (None: the workspace)."""
-    return _show(root, rev, "params")
+    @property
+    def repo(self) -> Any:
+        """The open `dvc.repo.Repo` (untyped: DVC ships no type information)."""
+        if self._repo is None:
+            from dvc.exceptions import DvcException
+            from dvc.repo import Repo
+
+            try:
+                with contextlib.chdir(self.root):
+                    self._repo = Repo(str(self.root))
+            except DvcException as error:
+                raise ConfigError(f"DVC could not open the repository: {error}") from error
+        return self._repo
+
+    def producing_stages(self, paths: Sequence[str]) -> dict[str, str | None]:
+        """For each path, the stage whose output it is, or None when no stage writes it."""
+        from dvc.exceptions import DvcException
+
+        stages: dict[str, str | None] = {}
+        try:
+            with contextlib.chdir(self.root):  # DVC names stages relative to the working dir
+                stages.update(self._producers(paths))
+        except DvcException as error:
+            raise ConfigError(
+                f"DVC could not read the pipeline: {error}", file="dvc.yaml"
+            ) from error
+        return stages
+
+    def _producers(self, paths: Sequence[str]) -> dict[str, str | None]:
+        from dvc.exceptions import OutputNotFoundError
+
+        stages: dict[str, str | None] = {}
+        for path in paths:
+            try:
+                outs = self.repo.find_outs_by_path(str(self.root / path))
+            except OutputNotFoundError:
+                outs = []
+            stages[path] = str(outs[0].stage.addressing) if outs else None
+        return stages
+
+    def plan(self, targets: Sequence[str] = ()) -> tuple[list[str], bool]:
+        """The stages `dvc repro [targets]` would visit, in its order, and whether any is stale.
+
+        Stale means DVC's status reports a change (deps, outs, params, command, or a stage that
+        always runs): then `dvc repro` has work to do. DVC's own planner orders the stages.
+        """
+        from dvc.exceptions import DvcException
+        from dvc.repo.reproduce import collect_stages, get_active_graph, plan_repro
+
+        repo = self.repo
+        try:
+            # Targets and stage names are relative to the working directory, as for `dvc repro`.
+            with contextlib.chdir(self.root), repo.lock:
+                wanted = collect_stages(repo, list(targets) or ["dvc.yaml"])
+                steps = plan_repro(get_active_graph(repo.index.graph), wanted)
+                # check_updates=False: never ask a remote whether an imported source moved.
+                stale = any(step.status(check_updates=False) for step in steps)
+                names = [str(step.addressing) for step in steps if not step.is_data_source]
+        except DvcException as error:
+            raise PipelineError(f"DVC could not plan the pipeline: {error}") from error
+        return names, stale
+
+    def repro(self, targets: Sequence[str] = (), *, on_line: LineSink | None = None) -> ReproResult:
+        """`dvc repro [targets]` when a stage is stale; otherwise what it would have said."""
+        stages, stale = self.plan(targets)
+        if not stale:
+            lines = [f"Stage '{name}' didn't change, skipping" for name in stages]
+            lines.append("Data and pipelines are up to date.")
+            for line in lines:
+                if on_line:
+                    on_line(line)
+            return ReproResult(
+                targets=tuple(targets), ran=(), skipped=tuple(stages), log_tail="\n".join(lines)
+            )
+        self.close()  # the subprocess rewrites dvc.lock: read it afresh afterwards
+        self._reads.clear()
+        return repro(self.root, targets, on_line=on_line)
+
+    def metrics(self, rev: str | None = None) -> Snapshot:
+        """Metrics files declared in dvc.yaml at `rev` (None: the workspace)."""
+        return self._read("metrics", rev)
+
+    def params(self, rev: str | None = None) -> Snapshot:
+        """Params files (params.yaml and any declared) at `rev` (None: the workspace)."""
+        return self._read("params", rev)
+
+    def _read(self, kind: str, rev: str | None) -> Snapshot:
+        if (kind, rev) not in self._reads:
+            self._read_revision(rev)
+        return self._reads[(kind, rev)]
+
+    def _read_revision(self, rev: str | None) -> None:
+        """Metrics and params of one revision together: they share its pipeline index."""
+        from dvc.exceptions import DvcException
+
+        try:
+            with contextlib.chdir(self.root):
+                self._show(rev)
+        except DvcException as error:
+            raise PipelineError(f"DVC could not read metrics or params: {error}") from error
+        for kind in ("metrics", "params"):
+            # A revision from before `dvc init` has no DVC project: nothing to read there.
+            self._reads.setdefault((kind, rev), Snapshot())
+
+    def _show(self, rev: str | None) -> None:
+        repo = self.repo
+        if rev is None:
+            self._store(None, repo.metrics.show(), repo.params.show())
+        else:
+            for _ in repo.brancher(revs=[rev], workspace=False):
+                self._store(rev, repo.metrics.show(), repo.params.show())
+
+    def _store(
+        self, rev: str | None, metrics: Mapping[str, Any], params: Mapping[str, Any]
+    ) -> None:
+        self._reads[("metrics", rev)] = _snapshot(metrics)
+        self._reads[("params", rev)] = _snapshot(params)
 
 
 def read_file(root: Path, path: str, rev: str | None = None) -> bytes:
@@ -168,18 +282,9 @@ def read_file(root: Path, path: str, rev: str | None = None) -> bytes:
     return data
 
 
-def _show(root: Path, rev: str | None, kind: str) -> Snapshot:
-    from dvc.exceptions import DvcException
-    from dvc.repo import Repo
-
-    try:
-        with Repo(str(root)) as repo:
-            show = repo.metrics.show if kind == "metrics" else repo.params.show
-            result: Mapping[str, Any] = show(revs=[rev]) if rev else show()
-    except DvcException as error:
-        raise PipelineError(f"DVC could not read {kind}: {error}") from error
-    # DVC answers {rev-or-"": {"data": {file: {"data": {...}} | {"error": exc}}} | {"error": exc}}
-    entry = result.get(rev, {}) if rev else next(iter(result.values()), {})
+def _snapshot(result: Mapping[str, Any]) -> Snapshot:
+    # DVC answers {"": {"data": {file: {"data": {...}} | {"error": exc}}} | {"error": exc}}
+    entry: Mapping[str, Any] = next(iter(result.values()), {})
     snapshot = Snapshot()
     if "error" in entry:
         snapshot.problems["*"] = _describe(entry["error"])

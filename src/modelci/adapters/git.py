@@ -52,10 +52,6 @@ def head(root: Path) -> Revision:
     return Revision(ref=ref, sha=sha, subject=_subject(root, sha) if sha else None)
 
 
-def is_repository(root: Path) -> bool:
-    return _git(root, "rev-parse", "--is-inside-work-tree").returncode == 0
-
-
 def _subject(root: Path, sha: str) -> str | None:
     result = _git(root, "log", "-1", "--format=%s", sha)
     return result.stdout.strip() or None if result.returncode == 0 else None

@@ -70,17 +70,18 @@ def check(
       modelci check --base origin/main
     """
     from modelci.adapters import actions as gha
-    from modelci.operations.check import CheckOptions, run_check
+    from modelci.operations.check import CheckOptions, check_lock, run_check
     from modelci.report import write_reports
 
     actions = gha.Actions() if gha.in_actions() else None
     progress = _progress(actions)
-    config, report = run_check(
-        CheckOptions(root=directory, params_file=params_file, base=base, repro=repro), progress
-    )
-    progress("done", "")
     out_dir = output_dir if output_dir.is_absolute() else directory / output_dir
-    written = write_reports(report, out_dir, max_samples=config.report.max_samples)
+    with check_lock(directory):  # one check at a time per workspace, report writing included
+        config, report = run_check(
+            CheckOptions(root=directory, params_file=params_file, base=base, repro=repro), progress
+        )
+        progress("done", "")
+        written = write_reports(report, out_dir, max_samples=config.report.max_samples)
     markdown = written.markdown_text
     if actions:
         config_file = params_file.as_posix()

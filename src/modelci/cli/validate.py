@@ -21,7 +21,8 @@ from modelci.errors import ExitCode
     nargs=-1,
     required=True,
     metavar="PATH...",
-    type=click.Path(path_type=Path, dir_okay=True),
+    # Unchecked here: a missing, unreadable or wrong-kind file is a DataError (exit 4), not usage.
+    type=click.Path(path_type=Path, dir_okay=True, readable=False),
 )
 @click.option(
     "--schema",
@@ -62,6 +63,8 @@ def validate(
       modelci validate data/transactions.csv --schema schemas/transactions.yaml
       modelci validate data/*.parquet --schema myproject.schemas:Transactions --format json
     """
+    if output is not None:
+        _refuse_overwriting_inputs(output, paths, schema_spec)
     from modelci.validation import (
         render_markdown,
         render_text,
@@ -84,6 +87,32 @@ def validate(
         verdict = "all valid" if all_valid else "INVALID data"
         click.echo(f"Wrote the {output_format} report to {output} ({verdict}).", err=True)
     return ExitCode.OK if all_valid else ExitCode.VALIDATION_FAILED
+
+
+def _refuse_overwriting_inputs(output: Path, paths: tuple[Path, ...], schema_spec: str) -> None:
+    """`--output` naming an input would replace the data (or the schema) with the report."""
+    from modelci.errors import UsageError
+    from modelci.validation import YAML_SUFFIXES
+
+    inputs = [(path, "data file") for path in paths]
+    if schema_spec.strip().lower().endswith(YAML_SUFFIXES):
+        inputs.append((Path(schema_spec.strip()), "schema file"))
+    for path, kind in inputs:
+        if _same_file(output, path):
+            raise UsageError(
+                f"--output {output} is the {kind} {path}: writing the report would overwrite it",
+                hint="Write the report to another file, e.g. --output validation.txt.",
+            )
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Same file after resolving symlinks (and, when both exist, the same inode: hard links)."""
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return a.samefile(b)
+    except OSError:  # one of them does not exist (yet)
+        return False
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -93,15 +93,15 @@ class DatasetConfig(_Model):
     schema_: NonEmpty = Field(
         alias="schema", description="Pandera YAML file or `module:attr` of a Python schema"
     )
-    name: NonEmpty | None = Field(default=None, description="shown in reports; default: file stem")
+    given_name: NonEmpty | None = Field(
+        default=None, alias="name", description="shown in reports; default: the file's stem"
+    )
 
     model_config = ConfigDict(populate_by_name=True)
 
-    @model_validator(mode="after")
-    def _default_name(self) -> DatasetConfig:
-        if self.name is None:
-            object.__setattr__(self, "name", Path(self.path).stem)
-        return self
+    @property
+    def name(self) -> str:
+        return self.given_name or Path(self.path).stem
 
     @property
     def schema(self) -> str:  # type: ignore[override]  # the YAML key; BaseModel.schema is legacy

@@ -7,7 +7,8 @@ goes to an optional callback so the CLI (or a workflow) decides how to show it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -15,10 +16,16 @@ from modelci import stats
 from modelci.adapters import dvc, git
 from modelci.config import SECTION, Config, IntervalsConfig, PredictionsConfig, load_config
 from modelci.errors import DataError
-from modelci.metrics import Change, diff_files, is_number
+from modelci.files import exclusive_lock
+from modelci.metrics import Change, diff_files
+from modelci.metrics.diff import is_number
 from modelci.report.model import MetricInterval, Report, Verdict
 from modelci.report.plots import load_plot
 from modelci.rules import evaluate_gates
+
+# DVC's own scratch directory (git-ignored by `dvc init`): unchanged data is not validated twice.
+VALIDATION_CACHE = Path(".dvc/tmp/modelci/validation")
+CHECK_LOCK = Path(".dvc/tmp/modelci/check.lock")
 
 Progress = Callable[[str, str], None]  # (kind, text): kind is "step" (a heading) or "log" (a line)
 
@@ -29,6 +36,18 @@ class CheckOptions:
     params_file: Path = Path("params.yaml")
     base: str | None = None
     repro: bool = True
+
+
+@contextmanager
+def check_lock(root: Path) -> Iterator[None]:
+    """Refuse a second check in the same workspace while one runs (it would race on dvc repro
+    and on the report); the lock lives in DVC's git-ignored scratch directory."""
+    root = root.resolve()
+    if not (root / ".dvc").is_dir():
+        yield  # not a DVC repository: the check stops with that error, in its usual order
+        return
+    with exclusive_lock(root / CHECK_LOCK, purpose="a modelci check"):
+        yield
 
 
 def _quiet(kind: str, text: str) -> None:
@@ -45,30 +64,44 @@ def run_check(options: CheckOptions, progress: Progress = _quiet) -> tuple[Confi
     base = git.resolve(root, options.base) if options.base else None
     report = Report(title=config.report.title, verdict=Verdict.PASS, head=git.head(root), base=base)
 
+    with dvc.Project(root) as project:  # one DVC repository for the whole check
+        return config, _check(config, project, options, params_path, report, progress)
+
+
+def _check(
+    config: Config,
+    project: dvc.Project,
+    options: CheckOptions,
+    params_path: Path,
+    report: Report,
+    progress: Progress,
+) -> Report:
+    root, base = project.root, report.base
     try:
         data_run: dvc.ReproResult | None = None
         if config.data:
-            data_run = _validate_data(config, root, options, report, progress)
+            data_run = _validate_data(config, project, options, report, progress)
             if report.invalid_datasets:
                 report.repro = data_run  # only the stages that produced the data ran
                 report.verdict = Verdict.INVALID_DATA
                 # The params still say what this change did to the data (a reviewer needs it).
-                _compare_params(config, root, params_path, report)
-                return config, report
+                _compare_params(config, project, params_path, report)
+                return report
         if options.repro:
             progress("step", "Reproducing the pipeline (dvc repro)")
-            full_run = dvc.repro(root, on_line=lambda line: progress("log", line))
+            # Stages the data step already brought up to date are skipped in the same plan.
+            full_run = project.repro(on_line=lambda line: progress("log", line))
             report.repro = full_run.after(data_run) if data_run else full_run
     except dvc.ReproFailed as failure:
         report.verdict = Verdict.ERROR
         report.error = failure.message
         report.error_log = failure.log_tail
-        _compare_params(config, root, params_path, report)
-        return config, report
+        _compare_params(config, project, params_path, report)
+        return report
 
     progress("step", "Comparing metrics and params" + (f" with {base.ref}" if base else ""))
-    _compare_metrics(root, report)
-    _compare_params(config, root, params_path, report)
+    _compare_metrics(project, report)
+    _compare_params(config, project, params_path, report)
     if config.predictions is not None:
         progress("step", f"Bootstrap intervals from {config.predictions.path}")
         report.intervals = _intervals(config.predictions, config.intervals, root, report)
@@ -77,38 +110,43 @@ def run_check(options: CheckOptions, progress: Progress = _quiet) -> tuple[Confi
     )
     report.plots = [load_plot(root, plot) for plot in config.report.plots]
     report.verdict = Verdict.FAIL if report.failed_gates else Verdict.PASS
-    return config, report
+    return report
 
 
 def _validate_data(
-    config: Config, root: Path, options: CheckOptions, report: Report, progress: Progress
+    config: Config, project: dvc.Project, options: CheckOptions, report: Report, progress: Progress
 ) -> dvc.ReproResult | None:
-    from modelci.validation import load_schema, validate_file
+    from modelci.validation import validate_cached
 
     # Datasets a stage writes (like the reference pipeline's `generate`) must exist, and be
     # current, before they are validated: reproduce just those stages and their upstream.
+    root = project.root
     data_run = None
     if options.repro:
-        producers = dvc.producing_stages(root, [dataset.path for dataset in config.data])
+        producers = project.producing_stages([dataset.path for dataset in config.data])
         stages = sorted({stage for stage in producers.values() if stage})
         if stages:
             progress("step", f"Producing the data to validate (dvc repro {' '.join(stages)})")
-            data_run = dvc.repro(root, stages, on_line=lambda line: progress("log", line))
+            data_run = project.repro(stages, on_line=lambda line: progress("log", line))
     for dataset in config.data:
         progress("step", f"Validating {dataset.name} ({dataset.path}) against {dataset.schema}")
-        schema = load_schema(dataset.schema, base_dir=root)
-        result = validate_file(
-            root / dataset.path, schema, name=dataset.name, max_samples=config.report.max_samples
+        result = validate_cached(
+            root / dataset.path,
+            dataset.schema,
+            base_dir=root,
+            name=dataset.name,
+            max_samples=config.report.max_samples,
+            cache_dir=root / VALIDATION_CACHE,
         )
         # Report the path as configured (repository-relative): annotations point at it.
         report.validation.append(replace(result, path=dataset.path))
     return data_run
 
 
-def _compare_metrics(root: Path, report: Report) -> None:
+def _compare_metrics(project: dvc.Project, report: Report) -> None:
     base_sha = report.base.sha if report.base else None
-    head_metrics = dvc.read_metrics(root)
-    base_metrics = dvc.read_metrics(root, base_sha) if base_sha else None
+    head_metrics = project.metrics()
+    base_metrics = project.metrics(base_sha) if base_sha else None
     for file, problem in head_metrics.problems.items():
         report.warnings.append(f"metrics file {file} could not be read on the head: {problem}")
     if base_metrics:
@@ -118,10 +156,13 @@ def _compare_metrics(root: Path, report: Report) -> None:
     report.metrics = diff_files(base_metrics.files if base_metrics else None, head_metrics.files)
 
 
-def _compare_params(config: Config, root: Path, params_path: Path, report: Report) -> None:
+def _compare_params(
+    config: Config, project: dvc.Project, params_path: Path, report: Report
+) -> None:
+    root = project.root
     base_sha = report.base.sha if report.base else None
-    head_params = dvc.read_params(root)
-    base_params = dvc.read_params(root, base_sha) if base_sha else None
+    head_params = project.params()
+    base_params = project.params(base_sha) if base_sha else None
     # modelci's own section is configuration, not a model param: diffed apart (config_changed).
     report.params = diff_files(
         base_params.files if base_params else None, head_params.files, ignore=(SECTION,)

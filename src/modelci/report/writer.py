@@ -1,4 +1,5 @@
-"""Write report.md and report.json atomically: a reader never sees a half-written report."""
+"""Write report.md and report.json atomically, as a pair: a reader never sees a half-written
+report, nor the two files of different runs."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modelci.files import write_text_atomic
+from modelci.files import write_files_atomic
 from modelci.report.json import report_to_dict
 from modelci.report.markdown import render_markdown
 from modelci.report.model import Report
@@ -26,6 +27,9 @@ def write_reports(report: Report, output_dir: Path, *, max_samples: int = 5) -> 
     data_path = output_dir / "report.json"
     data = report_to_dict(report)
     text = render_markdown(report, max_samples=max_samples)
-    write_text_atomic(data_path, json.dumps(data, indent=2, default=str) + "\n")
-    write_text_atomic(markdown, text)
+    # One switch for both: a reader never pairs the markdown of one run with the JSON of another.
+    write_files_atomic(
+        output_dir,
+        {data_path.name: json.dumps(data, indent=2, default=str) + "\n", markdown.name: text},
+    )
     return WrittenReports(markdown=markdown, json=data_path, markdown_text=text, data=data)

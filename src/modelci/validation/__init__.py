@@ -10,12 +10,14 @@ or a file validated, not before.
 
 from __future__ import annotations
 
+from modelci.validation._cache import validate_cached
 from modelci.validation._render import render_markdown, render_text, results_to_json
 from modelci.validation._results import CheckFailure, FailureSample, ValidationResult
-from modelci.validation._schema import load_schema
+from modelci.validation._schema import YAML_SUFFIXES, load_schema
 from modelci.validation._validate import validate_file, validate_files
 
 __all__ = [
+    "YAML_SUFFIXES",
     "CheckFailure",
     "FailureSample",
     "ValidationResult",
@@ -23,6 +25,7 @@ __all__ = [
     "render_markdown",
     "render_text",
     "results_to_json",
+    "validate_cached",
     "validate_file",
     "validate_files",
 ]

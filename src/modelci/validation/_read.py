@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -111,6 +112,42 @@ def read_csv(path: Path, schema: DataFrameSchema) -> pd.DataFrame:
             with contextlib.suppress(Exception):
                 frame[name] = column.dtype.try_coerce(frame[name])
     return frame
+
+
+def csv_row_lines(path: Path, rows: Iterable[int]) -> dict[int, int]:
+    """The 1-based line on which each data row (0-based, after the header) starts.
+
+    Rows are counted as a CSV parser counts them, so a quoted field with embedded newlines moves
+    every later row down. Costs a scan of the file only when it has a quote character at all, and
+    then only up to the last row asked for; only failing samples ask.
+    """
+    import csv
+    import gzip
+
+    wanted = sorted(set(rows))
+    if not wanted:
+        return {}
+    opened = gzip.open if path.name.lower().endswith(".gz") else open
+    with opened(path, "rb") as binary:
+        quoted = any(b'"' in chunk for chunk in iter(lambda: binary.read(1 << 20), b""))
+    if not quoted:  # every record is one physical line
+        return {row: row + 2 for row in wanted}
+    lines: dict[int, int] = {}
+    with opened(path, "rt", encoding="utf-8", errors="replace", newline="") as text:
+        reader = csv.reader(text)
+        next(reader, None)  # the header
+        start = reader.line_num + 1
+        pending = iter(wanted)
+        target = next(pending)
+        for index, _record in enumerate(reader):
+            if index == target:
+                lines[index] = start
+                next_target = next(pending, None)
+                if next_target is None:
+                    break
+                target = next_target
+            start = reader.line_num + 1
+    return lines
 
 
 def read_parquet(path: Path, schema: DataFrameSchema) -> pd.DataFrame:

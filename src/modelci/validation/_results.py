@@ -28,11 +28,19 @@ class FailureSample:
 
     row: int | None
     value: str
+    # Where the row starts in its CSV file, as the CSV parser counted (a quoted field can span
+    # lines); set by validate_file. Not part of equality: the row and value identify a sample.
+    csv_line: int | None = field(default=None, compare=False)
 
     @property
     def line(self) -> int | None:
-        """1-based line in a CSV file with a header row (row 0 is on line 2)."""
-        return None if self.row is None else self.row + 2
+        """1-based line where the row starts in a CSV file with a header row.
+
+        The parser's count when validate_file set it; otherwise one line per row (row 0 on line 2).
+        """
+        if self.row is None:
+            return None
+        return self.csv_line if self.csv_line is not None else self.row + 2
 
     def to_dict(self, *, lines: bool = True) -> dict[str, Any]:
         return {"row": self.row, "line": self.line if lines else None, "value": self.value}

@@ -380,7 +380,7 @@ def _load_object(spec: str, base_dir: Path | None) -> DataFrameSchema:
                 f"schema `{spec}`: importing module `{module_name}` failed: {_describe(error)}",
                 hint="Install what the module imports, or fix the import.",
             ) from error
-        except Exception as error:
+        except (Exception, SystemExit) as error:  # a module calling sys.exit() must not end modelci
             raise ConfigError(
                 f"schema `{spec}`: importing module `{module_name}` failed: {_describe(error)}",
                 hint="Fix the error in the module (run `python -c 'import "

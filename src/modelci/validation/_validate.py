@@ -7,7 +7,9 @@ failing check; counts come from numpy over the failing row positions.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +22,7 @@ from modelci.validation._pandera import (
     skip_proven_unique,
 )
 from modelci.validation._read import (
+    csv_row_lines,
     file_kind,
     positional_index,
     read_csv,
@@ -50,7 +53,8 @@ def validate_file(
     CSV has no types, so a CSV file is read the way the schema describes it: columns the schema
     declares as text are read as text (leading zeros survive), datetime columns are parsed when
     every value parses (otherwise the values that are not dates are reported), and other columns
-    are inferred. Blank lines are kept as (empty) rows so that row `r` is on line `r + 2`.
+    are inferred. Blank lines are kept as (empty) rows; a sample's `line` is where its row starts in
+    the file, as the CSV parser counts lines (a quoted field may span several).
 
     Raises DataError (exit 4) when the file is missing, of an unsupported type or unreadable,
     ConfigError (exit 3) when the schema cannot be applied at all.
@@ -77,6 +81,8 @@ def validate_file(
     frame = read_csv(path, schema) if kind == "csv" else read_parquet(path, schema)
     frame = positional_index(frame, schema)
     failures, failed_rows = _collect(frame, schema, label, max_samples)
+    if kind == "csv" and failures:
+        failures = _with_csv_lines(path, failures)
     return ValidationResult(
         dataset=name or path.name,
         path=path_text,
@@ -101,6 +107,24 @@ def validate_files(
     """
     schema = load_schema(spec, base_dir=base_dir)
     return [validate_file(path, schema, max_samples=max_samples) for path in paths]
+
+
+def _with_csv_lines(path: Path, failures: tuple[CheckFailure, ...]) -> tuple[CheckFailure, ...]:
+    rows = [s.row for failure in failures for s in failure.samples if s.row is not None]
+    try:
+        lines = csv_row_lines(path, rows)
+    except (OSError, EOFError, zlib.error):  # read once already: keep one line per row then
+        return failures
+    return tuple(
+        replace(
+            failure,
+            samples=tuple(
+                replace(s, csv_line=lines.get(s.row)) if s.row is not None else s
+                for s in failure.samples
+            ),
+        )
+        for failure in failures
+    )
 
 
 def _collect(

@@ -10,13 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-# The shared helpers live in tests/support; make `tests` importable however pytest is started.
-_ROOT = str(Path(__file__).resolve().parents[3])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-from modelci.cli.main import cli, main  # noqa: E402
-from tests.support.fake_github import (  # noqa: E402
+from modelci.cli.main import cli, main
+from tests.support.fake_github import (
     BOT_LOGIN,
     DEFAULT_REPO,
     READ_ONLY_TOKEN,

@@ -203,3 +203,72 @@ def test_cli_module_does_not_import_pandas() -> None:
     )
 
     assert done.stdout == "[]\n"
+
+
+@pytest.mark.parametrize("target", ["good.csv", "schema.yaml", "link-to-data.csv"])
+def test_output_that_would_overwrite_an_input_is_refused(project: Path, target: str) -> None:
+    (project / "link-to-data.csv").symlink_to(project / "good.csv")
+    before = {name: (project / name).read_text() for name in ("good.csv", "schema.yaml")}
+
+    code, out, err = _invoke("good.csv", "--schema", "schema.yaml", "--output", target)
+
+    assert code == ExitCode.USAGE
+    kind, victim = (
+        ("schema file", "schema.yaml") if target == "schema.yaml" else ("data file", "good.csv")
+    )
+    assert err.startswith(
+        f"Error: --output {target} is the {kind} {victim}: writing the report would overwrite it\n"
+    )
+    assert out == ""
+    assert {name: (project / name).read_text() for name in before} == before
+
+
+def test_output_through_a_symlinked_directory_is_refused(project: Path) -> None:
+    (project / "alias").symlink_to(project, target_is_directory=True)
+
+    code, _, err = _invoke("good.csv", "--schema", "schema.yaml", "--output", "alias/good.csv")
+
+    assert code == ExitCode.USAGE
+    assert "is the data file good.csv" in err
+    assert (project / "good.csv").read_text() == GOOD_CSV
+
+
+def test_directory_as_data_file_exits_4(project: Path) -> None:
+    (project / "folder.csv").mkdir()
+
+    code, _, err = _invoke("folder.csv", "--schema", "schema.yaml")
+
+    assert code == ExitCode.VALIDATION_FAILED
+    assert err.startswith("Error: not a file: folder.csv\n")
+
+
+def test_corrupt_parquet_exits_4(project: Path) -> None:
+    (project / "broken.parquet").write_bytes(b"PAR1" + b"\x00" * 40 + b"PAR1")
+
+    code, _, err = _invoke("broken.parquet", "--schema", "schema.yaml")
+
+    assert code == ExitCode.VALIDATION_FAILED
+    assert err.startswith("Error: cannot read broken.parquet: ")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a file whatever its mode")
+def test_unreadable_data_file_exits_4(project: Path) -> None:
+    (project / "good.csv").chmod(0)
+
+    code, _, err = _invoke("good.csv", "--schema", "schema.yaml")
+
+    assert code == ExitCode.VALIDATION_FAILED
+    assert err.startswith("Error: cannot read good.csv: Permission denied")
+
+
+def test_schema_module_calling_sys_exit_exits_3_naming_it(project: Path) -> None:
+    (project / "exiting_schema_4d1.py").write_text("import sys\nsys.exit(9)\n")
+
+    code, out, err = _invoke("good.csv", "--schema", "exiting_schema_4d1:schema")
+
+    assert code == ExitCode.CONFIG
+    assert err.startswith(
+        "Error: schema `exiting_schema_4d1:schema`: importing module `exiting_schema_4d1` "
+        "failed: SystemExit: 9\n"
+    )
+    assert out == ""

@@ -85,3 +85,9 @@ def test_an_unreadable_params_file_exits_3(tmp_path: Path) -> None:
     assert result.exit_code == ExitCode.CONFIG, result.output
     assert f"Error: {path}: cannot read the file: Is a directory" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_control_character_is_a_config_error_with_its_line(tmp_path: Path) -> None:
+    error = _error(tmp_path, GATES + "x: a\x1fb\n")
+    assert error.message.endswith("not valid YAML: character '\\x1f' is not allowed")
+    assert error.line == 5

@@ -152,7 +152,8 @@ def test_write_reports_is_atomic_and_json_is_stable(tmp_path: Path) -> None:
     assert data["gates"][0]["reasons"] == ["f1 = 0.85, required >= 0.9"]
     assert [p["key"] for p in data["params"]] == ["train.depth"]
     assert data["base"]["sha"] == "a" * 40
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["report.json", "report.md"]
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == [".modelci-report", "report.json", "report.md"]  # the pair, switched as one
 
 
 def test_report_json_keys_are_the_documented_ones(tmp_path: Path) -> None:

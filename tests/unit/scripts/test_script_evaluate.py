@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +12,12 @@ import pandas as pd
 import pytest
 from sklearn.metrics import f1_score, roc_auc_score
 
-ROOT = Path(__file__).resolve().parents[3]
-if str(ROOT / "scripts") not in sys.path:
-    sys.path.insert(0, str(ROOT / "scripts"))
+from tests.support.scripts import load_script
 
-import evaluate  # noqa: E402
-from generate import generate_transactions  # noqa: E402
-from split import split  # noqa: E402
-from train import train  # noqa: E402
+evaluate = load_script("evaluate")
+generate_transactions = load_script("generate").generate_transactions
+split = load_script("split").split
+train = load_script("train").train
 
 SMALL_MODEL = {
     "model": "hist_gradient_boosting",

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
-if str(ROOT / "scripts") not in sys.path:
-    sys.path.insert(0, str(ROOT / "scripts"))
+from tests.support.scripts import SCRIPTS, load_script
 
-import generate  # noqa: E402
-from generate import generate_transactions  # noqa: E402
+generate = load_script("generate")
+generate_transactions = generate.generate_transactions
 
-SCHEMA_PATH = ROOT / "schemas" / "transactions.yaml"
+SCHEMA_PATH = SCRIPTS.parent / "schemas" / "transactions.yaml"
 
 
 @pytest.fixture(scope="module")

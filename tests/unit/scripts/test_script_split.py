@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[3]
-if str(ROOT / "scripts") not in sys.path:
-    sys.path.insert(0, str(ROOT / "scripts"))
+from tests.support.scripts import load_script
 
-from generate import generate_transactions  # noqa: E402
-from split import split  # noqa: E402
+generate_transactions = load_script("generate").generate_transactions
+split = load_script("split").split
 
 
 def test_split_is_stratified_disjoint_and_seeded() -> None:

@@ -419,6 +419,32 @@ def test_blank_lines_stay_rows_so_lines_match_the_file(write: Write) -> None:
     assert [f.samples[0].line for f in result.failures] == [3, 4]
 
 
+def test_lines_count_quoted_newlines_as_the_parser_does(write: Write) -> None:
+    # Row 0's note spans three lines, so row 1 starts on line 5 and row 2 on line 6.
+    path = write("t.csv", 'amount,note\n1.0,"first\nsecond\nthird"\n-2.0,x\n-3.0,"y"\n')
+    schema = pa.DataFrameSchema(
+        {"amount": pa.Column("float64", pa.Check.gt(0)), "note": pa.Column(str)}
+    )
+
+    result = validate_file(path, schema)
+
+    (failure,) = result.failures
+    assert failure.samples == (S(1, "-2.0"), S(2, "-3.0"))
+    assert [s.line for s in failure.samples] == [5, 6]
+    assert [s["line"] for s in result.to_dict()["failures"][0]["samples"]] == [5, 6]
+
+
+def test_lines_after_a_quoted_newline_in_a_gzipped_csv(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv.gz"
+    with gzip.open(path, "wt", newline="") as handle:
+        handle.write('"amount\nin euros"\r\n1.0\r\n-2.0\r\n')
+    schema = pa.DataFrameSchema({"amount\nin euros": pa.Column("float64", pa.Check.gt(0))})
+
+    (failure,) = validate_file(path, schema).failures
+
+    assert [(s.row, s.line) for s in failure.samples] == [(1, 4)]
+
+
 def test_text_columns_are_read_as_text(write: Write) -> None:
     path = write("t.csv", "zip,n\n01234,1\n00042,2\n")
     schema = pa.DataFrameSchema(

@@ -293,6 +293,26 @@ def test_module_that_fails_to_import(tmp_path: Path, write: Write, module_name: 
     )
 
 
+@pytest.mark.parametrize(
+    ("body", "raised"),
+    [
+        ("import sys\nsys.exit(9)\n", "SystemExit: 9"),
+        ("raise SystemExit('bye')\n", "SystemExit: bye"),
+        ("raise SystemExit\n", "SystemExit"),
+    ],
+)
+def test_module_that_exits_on_import_is_a_config_error(
+    tmp_path: Path, write: Write, module_name: str, body: str, raised: str
+) -> None:
+    write(f"{module_name}.py", body)
+
+    error = _error(f"{module_name}:schema", base_dir=tmp_path)
+
+    assert str(error) == (
+        f"schema `{module_name}:schema`: importing module `{module_name}` failed: {raised}"
+    )
+
+
 def test_module_whose_own_import_is_missing(tmp_path: Path, write: Write, module_name: str) -> None:
     write(f"{module_name}.py", "import nosuchdependency_7f3a\n")
 
