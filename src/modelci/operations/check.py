@@ -68,7 +68,11 @@ def run_check(options: CheckOptions, progress: Progress = _quiet) -> tuple[Confi
     _compare_metrics(root, report)
     _compare_params(config, root, params_path, report)
     report.gates = evaluate_gates(config.gates, report.metrics)
-    report.plots = [load_plot(root, plot) for plot in config.report.plots]
+    base_sha = base.sha if base else None
+    report.plots = [
+        load_plot(root, plot, git.show_file(root, base_sha, plot.path) if base_sha else None)
+        for plot in config.report.plots
+    ]
     report.verdict = Verdict.FAIL if report.failed_gates else Verdict.PASS
     return config, report
 

@@ -26,6 +26,6 @@ def write_reports(report: Report, output_dir: Path, *, max_samples: int = 5) -> 
     data_path = output_dir / "report.json"
     data = report_to_dict(report)
     text = render_markdown(report, max_samples=max_samples)
-    write_text_atomic(data_path, json.dumps(data, indent=2, default=str) + "\n")
+    write_text_atomic(data_path, json.dumps(data, indent=2, default=str, allow_nan=False) + "\n")
     write_text_atomic(markdown, text)
     return WrittenReports(markdown=markdown, json=data_path, markdown_text=text, data=data)
