@@ -51,7 +51,11 @@ def code(value: Any) -> str:
 
 
 def fence(value: str, info: str = "text") -> list[str]:
-    """Lines of a fenced block holding `value` verbatim; nothing inside can close it early."""
+    """Lines of a fenced block holding `value`; nothing inside can close it early.
+
+    Control characters (a terminal colour code in a log) are shown as escapes.
+    """
+    value = "\n".join(printable(line.expandtabs()) for line in value.split("\n"))
     longest = max((len(run) for run in re.findall(r"`+", value)), default=0)
     ticks = "`" * max(3, longest + 1)
     return [f"{ticks}{info}", value, ticks]
@@ -59,7 +63,8 @@ def fence(value: str, info: str = "text") -> list[str]:
 
 def mermaid(value: Any) -> str:
     """A quoted Mermaid label: no quote, newline or markup that could end or break it."""
-    return re.sub(r'["\r\n`<>#;]+', " ", printable(value)).strip() or "-"
+    label = re.sub(r'["`<>#;\s]+', " ", str(value))
+    return printable(label).strip() or "-"
 
 
 def plural(count: int, noun: str) -> str:

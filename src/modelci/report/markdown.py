@@ -199,7 +199,12 @@ def _pipeline(report: Report) -> list[str]:
 def _warnings(report: Report) -> list[str]:
     if not report.warnings:
         return []
-    return ["### Warnings", "", *(f"- {text(w)}" for w in report.warnings)]
+    items = [f"- {text(w)}" for w in report.warnings]
+    return [
+        "### Warnings",
+        "",
+        *cap_rows(items, max_rows=_MAX_TABLE_ROWS, max_chars=_MAX_TABLE_CHARS, noun="warning"),
+    ]
 
 
 def _commits(report: Report) -> list[str]:

@@ -65,7 +65,7 @@ def truncate(text: str, limit: int, *, where: str = "report.json") -> tuple[str,
                 break
             if block.kind == "details":
                 section.blocks.remove(block)
-                cuts.append(_summary(block))
+                cuts.append(f"“{_summary(block)}” (collapsed)")
                 if section.name and len(section.blocks) == 1:  # only its heading is left
                     sections.remove(section)
     for section in _ranked(sections):  # 2. whole sections
@@ -237,7 +237,7 @@ def _join(sections: list[Section], note: str) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def cap_rows(rows: list[str], *, max_rows: int, max_chars: int) -> list[str]:
+def cap_rows(rows: list[str], *, max_rows: int, max_chars: int, noun: str = "row") -> list[str]:
     """Table rows cut to at most `max_rows` and `max_chars`, with a note of how many are left."""
     kept: list[str] = []
     size = 0
@@ -247,8 +247,8 @@ def cap_rows(rows: list[str], *, max_rows: int, max_chars: int) -> list[str]:
             break
         kept.append(row)
     more = len(rows) - len(kept)
-    return kept + (["", more_rows(more)] if more else [])
+    return kept + (["", more_rows(more, noun)] if more else [])
 
 
-def more_rows(count: int) -> str:
-    return f"_{count:,} more {'row' if count == 1 else 'rows'} in report.json._"
+def more_rows(count: int, noun: str = "row") -> str:
+    return f"_{count:,} more {noun}{'' if count == 1 else 's'} in report.json._"
