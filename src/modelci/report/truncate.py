@@ -79,6 +79,8 @@ def truncate(text: str, limit: int, *, where: str = "report.json") -> tuple[str,
         if not tables:
             break
         table = max(tables, key=lambda b: b.size)
+        if "rows of the longest tables" not in cuts:
+            cuts.append("rows of the longest tables")
         excess = len(_join(sections, _note(cuts, where))) - limit
         _cut_rows(table, excess)
     if not fits():  # 4. the longest block, line by line
