@@ -92,11 +92,13 @@ def _gates(report: Report, intervals: dict[str, MetricInterval], style: _Style) 
             ]
         )
         reason = "pass" if gate.passed else "fail: " + printable("; ".join(gate.reasons))
-        results.append(style.verdict(reason, gate.passed) if style.color else reason)
-    lines = table(["metric", "base", "head", "change", "rule"], rows, right={1, 2, 3})
-    lines = [
-        lines[0] + "  result",
-        *(f"{line}  {r}" for line, r in zip(lines[1:], results, strict=True)),
+        rows[-1].append(reason)
+        results.append((reason, gate.passed))
+    lines = table(["metric", "base", "head", "change", "rule", "result"], rows, right={1, 2, 3})
+    # The result is the last cell of its line: colour it after the columns are aligned.
+    lines[1:] = [
+        line[: -len(reason)] + style.verdict(reason, passed)
+        for line, (reason, passed) in zip(lines[1:], results, strict=True)
     ]
     note = values.interval_note(report.intervals)
     return lines + ([note] if note else [])
