@@ -131,7 +131,8 @@ def _validation(report: Report, samples: int) -> list[str]:
         return []
     from modelci.validation import render_markdown as render_validation
 
-    return ["### Data validation", "", render_validation(report.validation, max_samples=samples)]
+    rendered = render_validation(report.validation, max_samples=samples)
+    return ["### Data validation", "", rendered.rstrip()]
 
 
 def _metrics(report: Report, intervals: dict[str, MetricInterval]) -> list[str]:
