@@ -82,7 +82,7 @@ def test_first_run_creates_the_comment_and_a_second_run_updates_it(
     _assert_job(first, "success")
     markdown, report = _report(world, "first")
     assert report["verdict"] == "pass"
-    assert "| f1 |" in markdown.replace("`", "")  # the gates table, one row per gate
+    assert "| <code>f1</code> |" in markdown  # the gates table, one row per gate
     [(comment_id, body)] = _ours(world)
     assert body == f"{MARKER}\n{markdown}"
     assert markdown.strip() in first.summary("check")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -44,12 +45,13 @@ def test_pass_when_the_model_improves(project: MiniProject) -> None:
     ]
     assert report["pipeline"] == {"targets": [], "ran": ["train"], "skipped": []}
     markdown = (project.root / "report.md").read_text()
-    assert markdown.startswith("## ✅ Toy model\n\n**Pass: 2 gate(s) held**")
-    assert "| `f1` | 0.95 | 0.96 | +0.01 | ≥ 0.9 and regression ≤ 0.02 | ✅ pass |" in markdown
-    assert "| `params.yaml:train.quality` | 0.95 | 0.96 |" in markdown
+    assert markdown.startswith("## ✅ Toy model\n\n**Pass: 2 gates held**")
+    row = "| <code>f1</code> | 0.95 | 0.96 | +0.01 | ≥ 0.9 and regression ≤ 0.02 | ✅ pass |"
+    assert row in markdown
+    assert "| <code>params.yaml:train.quality</code> | 0.95 | 0.96 |" in markdown
     assert "xychart-beta" in markdown
     assert "### Data validation" in markdown
-    # the report printed on stdout is the markdown report
+    # not a terminal: the report printed on stdout is the markdown report
     assert "## ✅ Toy model" in result.stdout
 
 
@@ -64,7 +66,7 @@ def test_gate_fails_on_regression_beyond_tolerance(project: MiniProject) -> None
     assert gates(report)["roc_auc"]["reasons"] == [
         "roc_auc regressed from 0.98 to 0.95 (-0.03); allowed: 2%"
     ]
-    assert "Fail: 2 of 2 gate(s) failed: f1 regressed from 0.95 to 0.92" in result.stderr
+    assert "Fail: 2 of 2 gates failed: f1 regressed from 0.95 to 0.92" in result.stderr
 
 
 def test_gate_fails_on_threshold(project: MiniProject) -> None:
@@ -221,7 +223,10 @@ def test_invalid_data_report_still_lists_the_params_that_changed(project: MiniPr
     assert [(p["key"], p["base"], p["head"]) for p in project.report()["params"]] == [
         ("train.depth", 3, 7)
     ]
-    assert "| `params.yaml:train.depth` | 3 | 7 |" in (project.root / "report.md").read_text()
+    assert (
+        "| <code>params.yaml:train.depth</code> | 3 | 7 |"
+        in (project.root / "report.md").read_text()
+    )
 
 
 def test_several_metrics_files_nested_keys_and_file_qualified_gates(project: MiniProject) -> None:
@@ -353,3 +358,65 @@ def test_concurrent_checks_leave_one_consistent_report_pair(project: MiniProject
     # The pair comes from one run: with a base the markdown names its commit, without one it
     # says it is a first run.
     assert ("first run: no base to compare" in markdown) == (data["base"] is None)
+
+
+def _on_a_terminal(project: MiniProject, env: dict[str, str]) -> tuple[int, str]:
+    """Run `modelci check` with its stdout on a pseudo-terminal; (exit code, what it printed)."""
+    import os
+    import pty
+
+    from .conftest import _env
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "modelci", "check", "--base", "HEAD"],
+        cwd=project.root,
+        stdout=follower,
+        stderr=subprocess.DEVNULL,
+        env={**_env(), **env},
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    return process.wait(timeout=300), b"".join(chunks).decode().replace("\r\n", "\n")
+
+
+def test_a_terminal_gets_the_text_report_in_colour_unless_no_color(project: MiniProject) -> None:
+    code, out = _on_a_terminal(project, {"NO_COLOR": ""})
+    assert code == 0
+    assert "\x1b[32m" in out  # green verdict
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
+    assert plain.startswith("✓ Toy model: Pass: 2 gates held\n")
+    assert "<code>" not in plain and "&#" not in plain and "<details>" not in plain
+
+    code, out = _on_a_terminal(project, {"NO_COLOR": "1"})
+    assert code == 0
+    # colorama (through DVC) resets the terminal at exit: that reset is all there may be
+    assert "\x1b[" not in out.removesuffix("\x1b[0m")
+    assert out.startswith("✓ Toy model: Pass: 2 gates held\n")
+
+
+def test_format_text_aligns_columns_and_markdown_is_kept(project: MiniProject) -> None:
+    project.set_params(quality=0.96)
+    result = check(project, "--base", "HEAD", "--format", "text")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    header = lines.index("Gates") + 1
+    assert lines[header].split() == ["metric", "base", "head", "change", "rule", "result"]
+    rows = lines[header + 1 : header + 3]
+    assert [row.split()[0] for row in rows] == ["f1", "roc_auc"]
+    for column in ("base", "head", "change"):  # numbers right-aligned under their header
+        end = lines[header].index(column) + len(column)
+        assert all(row[end - 1].isdigit() and row[end] == " " for row in rows), column
+    assert lines[header].index("rule") == rows[0].index(">= 0.9")
+    assert "\x1b[" not in result.stdout and "&#" not in result.stdout
+    markdown = check(project, "--base", "HEAD", "--format", "markdown")
+    assert markdown.stdout.startswith("## ✅ Toy model")

@@ -238,6 +238,13 @@ class Project:
                 self._show(rev)
         except DvcException as error:
             raise PipelineError(f"DVC could not read metrics or params: {error}") from error
+        except (TypeError, ValueError, AttributeError) as error:
+            # DVC itself fails this way on a metrics or params file that is not a mapping.
+            raise PipelineError(
+                f"DVC could not read metrics or params{f' at {rev[:12]}' if rev else ''}: "
+                f"{type(error).__name__}: {error}",
+                hint="each metrics and params file must hold a mapping of names to values",
+            ) from error
         for kind in ("metrics", "params"):
             # A revision from before `dvc init` has no DVC project: nothing to read there.
             self._reads.setdefault((kind, rev), Snapshot())

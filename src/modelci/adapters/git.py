@@ -55,3 +55,9 @@ def head(root: Path) -> Revision:
 def _subject(root: Path, sha: str) -> str | None:
     result = _git(root, "log", "-1", "--format=%s", sha)
     return result.stdout.strip() or None if result.returncode == 0 else None
+
+
+def show_file(root: Path, sha: str, path: str) -> str | None:
+    """The text of `path` (relative to `root`) at commit `sha`, or None when it is not there."""
+    result = _git(root, "show", f"{sha}:./{path}")
+    return result.stdout if result.returncode == 0 else None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,7 +45,10 @@ if TYPE_CHECKING:
     help="Run `dvc repro` (skip to check the workspace as it is).",
 )
 @format_option(
-    ["markdown", "json", "none"], "markdown", "What to print on standard output once done."
+    ["auto", "text", "markdown", "json", "none"],
+    "auto",
+    "What to print on standard output once done: auto is text on a terminal (coloured unless "
+    "NO_COLOR is set), the markdown of report.md otherwise.",
 )
 @click.option(
     "-C",
@@ -92,10 +97,19 @@ def check(
             {"markdown": written.markdown, "json": written.json},
             config_file,
         )
-    if output_format == "markdown":
+    tty = sys.stdout.isatty()
+    if output_format == "auto":
+        output_format = "text" if tty else "markdown"
+    if output_format == "text":
+        from modelci.report.text import render_text
+
+        color = tty and not os.environ.get("NO_COLOR")
+        text = render_text(report, color=color)
+        click.echo(text, nl=False, color=color)
+    elif output_format == "markdown":
         click.echo(markdown)
     elif output_format == "json":
-        click.echo(json.dumps(written.data, indent=2, default=str))
+        click.echo(json.dumps(written.data, indent=2, default=str, allow_nan=False))
     click.echo(f"{report.summary}\nReport: {written.markdown} and {written.json}", err=True)
     return report.verdict.exit_code
 

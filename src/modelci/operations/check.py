@@ -108,7 +108,11 @@ def _check(
     report.gates = evaluate_gates(
         config.gates, report.metrics, report.intervals, file=_relative(params_path, root)
     )
-    report.plots = [load_plot(root, plot) for plot in config.report.plots]
+    base_sha = base.sha if base else None
+    report.plots = [
+        load_plot(root, plot, git.show_file(root, base_sha, plot.path) if base_sha else None)
+        for plot in config.report.plots
+    ]
     report.verdict = Verdict.FAIL if report.failed_gates else Verdict.PASS
     return report
 

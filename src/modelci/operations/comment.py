@@ -25,7 +25,7 @@ DEFAULT_COMMENT_ID = "modelci"
 _COMMENT_ID = re.compile(r"[A-Za-z0-9._-]+")
 # GitHub's rules: owner is alphanumerics and single hyphens; a name adds `.` and `_`.
 _REPO = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
-_FENCE = re.compile(r"^ {0,3}(```|~~~)", re.MULTILINE)
+_WHERE = "the job summary and the workflow artifact (report.json)"
 
 Action = Literal["created", "updated", "unchanged"]
 
@@ -64,43 +64,18 @@ def marker(comment_id: str) -> str:
     return f"<!-- modelci:comment-id={validate_comment_id(comment_id)} -->"
 
 
-def _truncation_note(cut: int, limit: int) -> str:
-    return (
-        f"\n\n… report truncated: {cut:,} characters cut to fit GitHub's {limit:,}-character "
-        "comment limit; the full report is in the job summary and the workflow artifact.\n"
-    )
-
-
-def _closers(kept: str) -> str:
-    """Close a code fence or <details> block left open by the cut, so the note shows."""
-    closing = "\n```" if len(_FENCE.findall(kept)) % 2 else ""
-    open_details = kept.count("<details") - kept.count("</details>")
-    return closing + "\n</details>" * max(0, open_details)
-
-
 def render_comment_body(
     body: str, comment_id: str = DEFAULT_COMMENT_ID, *, limit: int = MAX_COMMENT_CHARS
 ) -> tuple[str, bool]:
-    """The comment as posted: marker + body, cut with a note to at most `limit` characters.
+    """The comment as posted: marker + body, cut by the report's truncator to `limit` characters.
 
     Returns (text, truncated). The text, marker and note included, never exceeds `limit`.
     """
+    from modelci.report.truncate import truncate
+
     head = marker(comment_id) + "\n"
-    full = head + body
-    if len(full) <= limit:
-        return full, False
-    if limit < len(head) + len(_truncation_note(len(body), limit)) + 100:
-        raise ValueError(f"a comment limit of {limit} characters leaves no room for the report")
-    keep = limit - len(head) - len(_truncation_note(len(body), limit))
-    while True:
-        kept = body[: max(0, keep)]
-        newline = kept.rfind("\n")
-        if newline > keep // 2:  # end on a whole line unless that throws away too much
-            kept = kept[:newline]
-        text = head + kept + _closers(kept) + _truncation_note(len(body) - len(kept), limit)
-        if len(text) <= limit:
-            return text, True
-        keep -= len(text) - limit
+    kept, truncated = truncate(body, limit - len(head), where=_WHERE)
+    return head + kept, truncated
 
 
 def _normalise(text: str) -> str:

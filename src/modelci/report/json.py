@@ -3,6 +3,7 @@ change that removes or retypes a key; adding keys is compatible."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from modelci import __version__
@@ -12,7 +13,8 @@ SCHEMA_VERSION = 1
 
 
 def report_to_dict(report: Report) -> dict[str, Any]:
-    return {
+    """The report as strict JSON data: a NaN or infinite number is null, listed in `non_finite`."""
+    data = {
         "schema_version": SCHEMA_VERSION,
         "modelci_version": __version__,
         "title": report.title,
@@ -30,4 +32,27 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "config_changed": report.config_changed,
         "warnings": list(report.warnings),
         "error": report.error,
+        "intervals": [interval.to_dict() for interval in report.intervals],
     }
+    non_finite: list[dict[str, str]] = []
+    strict: dict[str, Any] = _finite(data, "", non_finite)
+    strict["non_finite"] = non_finite
+    return strict
+
+
+def _finite(value: Any, pointer: str, found: list[dict[str, str]]) -> Any:
+    """`value` with every non-finite float replaced by None; each one noted in `found`."""
+    if isinstance(value, float) and not math.isfinite(value):
+        text = "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+        found.append({"path": pointer, "value": text})
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v, f"{pointer}/{_token(k)}", found) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v, f"{pointer}/{i}", found) for i, v in enumerate(value)]
+    return value
+
+
+def _token(key: Any) -> str:
+    # JSON Pointer (RFC 6901) escapes.
+    return str(key).replace("~", "~0").replace("/", "~1")

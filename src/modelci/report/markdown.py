@@ -1,17 +1,21 @@
 """report.md: what a reviewer reads in the pull request.
 
-Order: one-line verdict, gates table, params that changed, data validation, plots (a Mermaid chart,
-which GitHub renders in comments, with a table beside it), pipeline stages, commits compared.
-The whole text never exceeds MAX_REPORT_CHARS: details are cut first, with a note saying so.
+Order: one-line verdict, gates table, what went wrong, params that changed, data validation,
+other metrics, plots (Mermaid charts, which GitHub renders in comments, with their data in a
+collapsed table), pipeline stages, warnings, commits compared. The whole text never exceeds
+MAX_REPORT_CHARS: `truncate` cuts it by structure (see report/truncate.py for the order).
+Every untrusted text goes through report/escape.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from functools import partial
 
-from modelci.metrics.diff import Change, is_number
-from modelci.report.model import PlotData, Report, Verdict
+from modelci.metrics.diff import Change
+from modelci.report import charts, values
+from modelci.report.escape import code, fence, plural, text
+from modelci.report.model import MetricInterval, PlotData, Report, Verdict
+from modelci.report.truncate import cap_rows, truncate
 
 # GitHub's limit for a comment body is 65,536 characters; leave room for the sticky marker.
 MAX_REPORT_CHARS = 65_536 - 256
@@ -22,125 +26,88 @@ _ICONS = {
     Verdict.ERROR: "⚠️",
 }
 _MAX_TABLE_ROWS = 50
+_MAX_TABLE_CHARS = 8_000  # a table of long names is capped by size too
+number = partial(values.number, escape=text)
+with_interval = partial(values.with_interval, escape=text)
+change_with_interval = values.change_with_interval
+
+
+def value(change: Change, side: str) -> str:
+    return values.value(change, side, escape=text, absent="_absent_")
 
 
 def render_markdown(
     report: Report, *, max_samples: int = 5, max_chars: int = MAX_REPORT_CHARS
 ) -> str:
-    """Render at the richest detail level that fits in `max_chars`."""
-    levels: list[tuple[int, str | None]] = [
-        (max_samples, None),
-        (min(max_samples, 2), "Failing samples were shortened"),
-        (0, "Failing samples, plot tables and unchanged metrics were left out"),
-    ]
-    for level, (samples, cut) in enumerate(levels):
-        text = _render(report, samples=samples, detail=2 - level, cut_note=cut)
-        if len(text) <= max_chars:
-            return text
-    note = (
-        "\n\n> [!NOTE]\n> This report was cut to fit GitHub's 65,536-character limit; "
-        "the full results are in report.json.\n"
-    )
-    return text[: max_chars - len(note)] + note
+    """The whole report, cut by structure to at most `max_chars` characters."""
+    return truncate(_render(report, max_samples), max_chars)[0]
 
 
-def _render(report: Report, *, samples: int, detail: int, cut_note: str | None) -> str:
-    parts = [f"## {_icon(report)} {escape(report.title)}", "", f"**{escape(report.summary)}**"]
-    if cut_note:
-        parts += [
-            "",
-            f"> [!NOTE]\n> {cut_note} to fit GitHub's 65,536-character limit; "
-            "the full results are in report.json.",
-        ]
+def _render(report: Report, samples: int) -> str:
+    parts = [f"## {_ICONS[report.verdict]} {text(report.title)}", "", f"**{text(report.summary)}**"]
     if report.config_changed:
         parts += [
             "",
             "> [!WARNING]\n> This change edits modelci's own configuration (gates or schemas) in "
             "params.yaml: review it with care.",
         ]
-    sections: list[Callable[[], list[str]]] = [
-        lambda: _gates(report),
-        lambda: _error(report),
-        lambda: _metrics(report, detail),
-        lambda: _params(report),
-        lambda: _validation(report, samples),
-        lambda: _plots(report, detail),
-        lambda: _pipeline(report),
-        lambda: _warnings(report),
-        lambda: _commits(report),
-    ]
-    for section in sections:
-        lines = section()
+    intervals = {interval.source: interval for interval in report.intervals}
+    for lines in (
+        _gates(report, intervals),
+        _error(report),
+        _params(report),
+        _validation(report, samples),
+        _metrics(report, intervals),
+        _plots(report),
+        _pipeline(report),
+        _warnings(report),
+        _commits(report),
+    ):
         if lines:
             parts += ["", *lines]
     return "\n".join(parts) + "\n"
 
 
-def _icon(report: Report) -> str:
-    return _ICONS[report.verdict]
-
-
 # --- sections ----------------------------------------------------------------------------------
 
 
-def _gates(report: Report) -> list[str]:
+def _gates(report: Report, intervals: dict[str, MetricInterval]) -> list[str]:
     if not report.gates:
         return [] if report.verdict is not Verdict.PASS else ["_No gates configured._"]
-    rows = [
-        "### Gates",
-        "",
-        "| Metric | Base | Head | Change | Rule | Result |",
-        "| --- | ---: | ---: | ---: | --- | --- |",
-    ]
+    rows = []
     for gate in report.gates:
         rule = []
         if gate.threshold is not None:
             rule.append(f"{'≥' if gate.direction == 'higher' else '≤'} {gate.threshold:g}")
         if gate.max_regression is not None:
-            rule.append(f"regression ≤ {gate.max_regression}")
-        result = "✅ pass" if gate.passed else "❌ " + escape("; ".join(gate.reasons))
+            rule.append(f"regression ≤ {text(gate.max_regression)}")
+        result = "✅ pass" if gate.passed else "❌ " + text("; ".join(gate.reasons))
         if gate.notes:
-            result += " <br>_" + escape("; ".join(gate.notes)) + "_"
+            result += " <br>_" + text("; ".join(gate.notes)) + "_"
+        interval = intervals.get(gate.source or "")
         rows.append(
-            f"| `{escape(gate.metric)}` | {number(gate.base)} | {number(gate.head)} "
-            f"| {signed(gate.delta)} | {' and '.join(rule)} | {result} |"
+            f"| {code(gate.metric)} | {number(gate.base)} | {with_interval(gate.head, interval)} "
+            f"| {change_with_interval(gate.delta, None, interval)} | {' and '.join(rule)} "
+            f"| {result} |"
         )
-    return rows
+    return [
+        "### Gates",
+        "",
+        "| Metric | Base | Head | Change | Rule | Result |",
+        "| --- | ---: | ---: | ---: | --- | --- |",
+        *cap_rows(rows, max_rows=_MAX_TABLE_ROWS * 4, max_chars=_MAX_TABLE_CHARS * 4),
+        *_note(values.interval_note(report.intervals)),
+    ]
 
 
 def _error(report: Report) -> list[str]:
     if report.verdict is not Verdict.ERROR:
         return []
-    lines = ["### What went wrong", "", escape(report.error or "unknown error")]
+    lines = ["### What went wrong", "", text(report.error or "unknown error")]
     if report.error_log:
-        lines += [
-            "",
-            "<details><summary>Last lines of the log</summary>",
-            "",
-            *fence(report.error_log),
-        ]
-        lines += ["", "</details>"]
+        lines += ["", "<details><summary>Last lines of the log</summary>", ""]
+        lines += [*fence(report.error_log), "", "</details>"]
     return lines
-
-
-def _metrics(report: Report, detail: int) -> list[str]:
-    gated = {gate.source for gate in report.gates}
-    shown = [
-        c
-        for c in report.metrics
-        if c.name not in gated and (detail >= 2 or c.status != "unchanged")
-    ]
-    if not shown:
-        return []
-    rows = ["| Metric | Base | Head | Change |", "| --- | ---: | ---: | ---: |"]
-    for change in shown[:_MAX_TABLE_ROWS]:
-        rows.append(
-            f"| `{escape(change.name)}` | {value(change, 'base')} | {value(change, 'head')} "
-            f"| {_change(change)} |"
-        )
-    if len(shown) > _MAX_TABLE_ROWS:
-        rows.append(f"\n_{len(shown) - _MAX_TABLE_ROWS} more metrics in report.json._")
-    return ["<details><summary>Other metrics</summary>", "", *rows, "", "</details>"]
 
 
 def _params(report: Report) -> list[str]:
@@ -149,19 +116,14 @@ def _params(report: Report) -> list[str]:
         return []
     if not changed:
         return ["### Params", "", "No params changed."]
-    rows = [
+    rows = [f"| {code(c.name)} | {value(c, 'base')} | {value(c, 'head')} |" for c in changed]
+    return [
         "### Params changed",
         "",
         "| Param | Base | Head |",
         "| --- | --- | --- |",
+        *cap_rows(rows, max_rows=_MAX_TABLE_ROWS, max_chars=_MAX_TABLE_CHARS),
     ]
-    for change in changed[:_MAX_TABLE_ROWS]:
-        rows.append(
-            f"| `{escape(change.name)}` | {value(change, 'base')} | {value(change, 'head')} |"
-        )
-    if len(changed) > _MAX_TABLE_ROWS:
-        rows.append(f"\n_{len(changed) - _MAX_TABLE_ROWS} more params in report.json._")
-    return rows
 
 
 def _validation(report: Report, samples: int) -> list[str]:
@@ -169,77 +131,81 @@ def _validation(report: Report, samples: int) -> list[str]:
         return []
     from modelci.validation import render_markdown as render_validation
 
+    rendered = render_validation(report.validation, max_samples=samples)
+    return ["### Data validation", "", rendered.rstrip()]
+
+
+def _metrics(report: Report, intervals: dict[str, MetricInterval]) -> list[str]:
+    gated = {gate.source for gate in report.gates}
+    shown = [c for c in report.metrics if c.name not in gated]
+    if not shown:
+        return []
+    rows = [
+        f"| {code(c.name)} | {value(c, 'base')} "
+        f"| {with_interval(c.head, intervals.get(c.name)) if c.in_head else value(c, 'head')} "
+        f"| {change_with_interval(c.delta, c, intervals.get(c.name))} |"
+        for c in shown
+    ]
+    changed = sum(1 for c in shown if c.status != "unchanged")
     return [
-        "### Data validation",
+        "### Other metrics",
         "",
-        render_validation(report.validation, max_samples=samples).rstrip(),
+        f"<details><summary>{plural(len(shown), 'metric')} not gated, {changed} changed</summary>",
+        "",
+        "| Metric | Base | Head | Change |",
+        "| --- | ---: | ---: | ---: |",
+        *cap_rows(rows, max_rows=_MAX_TABLE_ROWS, max_chars=_MAX_TABLE_CHARS),
+        "",
+        "</details>",
     ]
 
 
-def _plots(report: Report, detail: int) -> list[str]:
+def _plots(report: Report) -> list[str]:
     lines: list[str] = []
     for plot in report.plots:
-        lines += [f"### {escape(plot.title)}", ""]
-        if plot.problem:
-            lines.append(f"_Not drawn: {escape(plot.problem)}._")
-        elif plot.kind == "confusion" and plot.matrix is not None:
-            lines += _confusion(plot)
-        else:
-            lines += _line_chart(plot, detail)
-        lines.append("")
-    return lines[:-1] if lines else []
+        lines += ["", f"#### {text(plot.title)}", "", *_plot(plot)]
+    return ["### Plots", *lines] if lines else []
 
 
-def _line_chart(plot: PlotData, detail: int) -> list[str]:
-    xs = [f"{x:.3g}" for x, _ in plot.points]
-    ys = [f"{y:.4g}" for _, y in plot.points]
-    chart = [
-        "```mermaid",
-        "xychart-beta",
-        f'    title "{mermaid_text(plot.title)}"',
-        f'    x-axis "{mermaid_text(plot.x or "x")}" [{", ".join(xs)}]',
-        f'    y-axis "{mermaid_text(plot.y or "y")}"',
-        f"    line [{', '.join(ys)}]",
-        "```",
-    ]
-    if detail < 1:
-        return chart
-    table = [f"| {escape(plot.x or 'x')} | {escape(plot.y or 'y')} |", "| ---: | ---: |"]
-    table += [f"| {x} | {y} |" for x, y in zip(xs, ys, strict=True)]
-    return [*chart, "", "<details><summary>Data</summary>", "", *table, "", "</details>"]
-
-
-def _confusion(plot: PlotData) -> list[str]:
-    m = plot.matrix or {}
-    order = ["tn", "fp", "fn", "tp"]
+def _plot(plot: PlotData) -> list[str]:
+    if plot.problem:
+        return [f"_Not drawn: {text(plot.problem)}._"]
+    if plot.kind == "confusion" and plot.matrix is not None:
+        return charts.confusion_table(plot.matrix)
+    if not plot.points:
+        return ["_Not drawn: no points._"]
+    chart, table = charts.line_chart(plot)
+    legend = charts.legend(plot)
     return [
-        "```mermaid",
-        "xychart-beta",
-        f'    title "{mermaid_text(plot.title)}"',
-        '    x-axis ["TN", "FP", "FN", "TP"]',
-        '    y-axis "examples"',
-        f"    bar [{', '.join(str(m.get(k, 0)) for k in order)}]",
-        "```",
+        *chart,
+        *(["", legend] if legend else []),
         "",
-        "| | Predicted 0 | Predicted 1 |",
-        "| --- | ---: | ---: |",
-        f"| **Actual 0** | {m.get('tn', 0)} | {m.get('fp', 0)} |",
-        f"| **Actual 1** | {m.get('fn', 0)} | {m.get('tp', 0)} |",
+        "<details><summary>Data (resampled)</summary>",
+        "",
+        *table,
+        "",
+        "</details>",
     ]
 
 
 def _pipeline(report: Report) -> list[str]:
     if report.repro is None:
         return []
-    ran = ", ".join(f"`{s}`" for s in report.repro.ran) or "none"
-    skipped = ", ".join(f"`{s}`" for s in report.repro.skipped) or "none"
-    return ["### Pipeline", "", f"`dvc repro` ran: {ran}; unchanged and skipped: {skipped}."]
+    ran = ", ".join(code(s) for s in report.repro.ran) or "none"
+    skipped = ", ".join(code(s) for s in report.repro.skipped) or "none"
+    ran_line = f"{code('dvc repro')} ran: {ran}; unchanged and skipped: {skipped}."
+    return ["### Pipeline", "", ran_line]
 
 
 def _warnings(report: Report) -> list[str]:
     if not report.warnings:
         return []
-    return ["### Warnings", "", *(f"- {escape(w)}" for w in report.warnings)]
+    items = [f"- {text(w)}" for w in report.warnings]
+    return [
+        "### Warnings",
+        "",
+        *cap_rows(items, max_rows=_MAX_TABLE_ROWS, max_chars=_MAX_TABLE_CHARS, noun="warning"),
+    ]
 
 
 def _commits(report: Report) -> list[str]:
@@ -251,73 +217,13 @@ def _commits(report: Report) -> list[str]:
 
 
 def _revision(ref: str, sha: str | None, subject: str | None) -> str:
-    text = f"`{escape(ref)}`"
+    out = code(ref)
     if sha:
-        text += f" {sha[:12]}"
+        out += f" {code(sha[:12])}"
     if subject:
-        text += f" ({escape(subject)})"
-    return text
+        out += f" ({text(subject)})"
+    return out
 
 
-# --- formatting helpers ------------------------------------------------------------------------
-
-
-def escape(text: Any) -> str:
-    """Make untrusted text safe inside a table cell: no HTML tags, no cell breaks, no code spans."""
-    return (
-        str(text)
-        .replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace("|", "\\|")
-        .replace("`", "'")
-        .replace("\r", " ")
-        .replace("\n", " ")
-    )
-
-
-def mermaid_text(text: str) -> str:
-    return text.replace('"', "'").replace("\n", " ")
-
-
-def fence(text: str) -> list[str]:
-    # A fence longer than any backtick run inside, so a log line cannot close it early.
-    ticks = "`" * max(3, _longest_backtick_run(text) + 1)
-    return [f"{ticks}text", text, ticks]
-
-
-def _longest_backtick_run(text: str) -> int:
-    best = current = 0
-    for char in text:
-        current = current + 1 if char == "`" else 0
-        best = max(best, current)
-    return best
-
-
-def number(x: Any) -> str:
-    if x is None:
-        return "—"
-    if is_number(x):
-        return f"{x:.4g}" if isinstance(x, float) else str(x)
-    return escape(x)
-
-
-def signed(x: float | None) -> str:
-    return "—" if x is None else ("0" if x == 0 else f"{x:+.4g}")
-
-
-def value(change: Change, side: str) -> str:
-    present = change.in_base if side == "base" else change.in_head
-    if not present:
-        return "_absent_"
-    return number(getattr(change, side))
-
-
-def _change(change: Change) -> str:
-    if change.delta is not None:
-        pct = change.delta_percent
-        return signed(change.delta) + (
-            f" ({pct:+.1f}%)" if pct is not None and change.delta else ""
-        )
-    return {"added": "new", "removed": "removed", "modified": "changed", "unchanged": ""}[
-        change.status
-    ]
+def _note(note: str | None) -> list[str]:
+    return ["", f"_{note}_"] if note else []

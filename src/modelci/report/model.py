@@ -10,6 +10,7 @@ from modelci.errors import ExitCode
 from modelci.stats.intervals import Interval, MetricInterval
 
 __all__ = ["Interval", "MetricInterval", "PlotData", "Report", "Verdict"]
+from modelci.report.escape import plural
 
 if TYPE_CHECKING:
     from modelci.adapters.dvc import ReproResult
@@ -43,6 +44,7 @@ class PlotData:
     x: str | None = None
     y: str | None = None
     points: tuple[tuple[float, float], ...] = ()  # line: (x, y) sorted by x
+    base_points: tuple[tuple[float, float], ...] = ()  # the same curve on the base, if any
     matrix: dict[str, int] | None = None  # confusion: tn, fp, fn, tp
     problem: str | None = None  # why the plot could not be drawn
 
@@ -54,6 +56,7 @@ class PlotData:
             "x": self.x,
             "y": self.y,
             "points": [list(p) for p in self.points],
+            "base_points": [list(p) for p in self.base_points],
             "matrix": self.matrix,
             "problem": self.problem,
         }
@@ -91,14 +94,17 @@ class Report:
         if self.verdict is Verdict.INVALID_DATA:
             failures = sum(len(r.failures) for r in self.invalid_datasets)
             names = ", ".join(r.dataset for r in self.invalid_datasets)
-            return f"Invalid data: {failures} check(s) failed in {names}; the pipeline did not run"
+            return (
+                f"Invalid data: {plural(failures, 'check')} failed in {names}; "
+                "the pipeline did not run"
+            )
         if self.verdict is Verdict.ERROR:
             return f"Error: {self.error}"
         if self.verdict is Verdict.FAIL:
             failed = self.failed_gates
-            return f"Fail: {len(failed)} of {len(self.gates)} gate(s) failed: " + "; ".join(
+            return f"Fail: {len(failed)} of {plural(len(self.gates), 'gate')} failed: " + "; ".join(
                 gate.reasons[0] for gate in failed
             )
-        return f"Pass: {len(self.gates)} gate(s) held" + (
+        return f"Pass: {plural(len(self.gates), 'gate')} held" + (
             " (first run: no base to compare)" if self.base is None else ""
         )

@@ -11,19 +11,35 @@ from modelci.config import PlotConfig
 from modelci.metrics.diff import is_number
 from modelci.report.model import PlotData
 
-_MAX_POINTS = 40  # a chart with more categories is unreadable in a comment
+_MAX_POINTS = 1000  # the chart resamples; report.json need not hold every threshold
 
 
-def load_plot(root: Path, plot: PlotConfig) -> PlotData:
-    base = PlotData(
-        title=plot.title or plot.path, path=plot.path, kind=plot.kind, x=plot.x, y=plot.y
-    )
+def load_plot(root: Path, plot: PlotConfig, base_text: str | None = None) -> PlotData:
+    """The plot file in the workspace; `base_text` is the same file on the base, if any.
+
+    A line plot carries the base's curve too (`base_points`) when `base_text` holds one.
+    """
     try:
-        data = json.loads((root / plot.path).read_text(encoding="utf-8"))
+        text = (root / plot.path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        return _problem(base, f"{plot.path} not found")
+        return _problem(_empty(plot), f"{plot.path} not found")
     except (OSError, ValueError) as error:
-        return _problem(base, f"{plot.path} is not readable JSON ({error})")
+        return _problem(_empty(plot), f"could not read {plot.path} ({error})")
+    head = parse_plot(plot, text)
+    if base_text is None or head.problem or head.kind == "confusion":
+        return head
+    base = parse_plot(plot, base_text)
+    return head if base.problem else _replace(head, base_points=base.points)
+
+
+def parse_plot(plot: PlotConfig, text: str) -> PlotData:
+    base = _empty(plot)
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        return _problem(base, f"could not read {plot.path}: not valid JSON ({error})")
+    except RecursionError:
+        return _problem(base, f"could not read {plot.path}: nested too deeply")
     if plot.kind == "confusion":
         matrix = _confusion(data, plot.x or "actual", plot.y or "predicted")
         if matrix is None:
@@ -67,6 +83,12 @@ def _confusion(data: Any, actual: str, predicted: str) -> dict[str, int] | None:
     )
     names = {("0", "0"): "tn", ("0", "1"): "fp", ("1", "0"): "fn", ("1", "1"): "tp"}
     return {name: counts.get(pair, 0) for pair, name in names.items()}
+
+
+def _empty(plot: PlotConfig) -> PlotData:
+    return PlotData(
+        title=plot.title or plot.path, path=plot.path, kind=plot.kind, x=plot.x, y=plot.y
+    )
 
 
 def _thin(points: list[tuple[float, float]]) -> list[tuple[float, float]]:

@@ -30,6 +30,9 @@ def write_reports(report: Report, output_dir: Path, *, max_samples: int = 5) -> 
     # One switch for both: a reader never pairs the markdown of one run with the JSON of another.
     write_files_atomic(
         output_dir,
-        {data_path.name: json.dumps(data, indent=2, default=str) + "\n", markdown.name: text},
+        {
+            data_path.name: json.dumps(data, indent=2, default=str, allow_nan=False) + "\n",
+            markdown.name: text,
+        },
     )
     return WrittenReports(markdown=markdown, json=data_path, markdown_text=text, data=data)

@@ -1,8 +1,9 @@
 """Renderings of validation results: terminal text, Markdown for a PR report, JSON-safe dicts.
 
 Data values and column names are untrusted input: the text rendering shows them printable
-(control characters escaped), the Markdown rendering encodes every character that could start
-markup (HTML, table pipes, code spans, emphasis, mentions) as an HTML character reference.
+(control characters escaped), the Markdown rendering uses the report's escapers
+(modelci/report/escape.py): every character that could start markup becomes an HTML character
+reference, and no mention pings.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import PurePath
 from typing import Any
 
+from modelci.report import escape
 from modelci.validation._results import CheckFailure, FailureSample, ValidationResult
 
 _MD_EXAMPLES = 3  # sample values in the table's "examples" cell; the rest are in <details>
@@ -37,7 +39,7 @@ def _text_block(result: ValidationResult) -> str:
     lines = [
         f"{mark} {_printable(_title(result))}: {verdict} against {_printable(result.schema)}",
         f"  rows: {result.rows:,}"
-        + ("" if result.valid else f" ({_plural(result.failed_rows, 'failing row')})"),
+        + ("" if result.valid else f" ({escape.plural(result.failed_rows, 'failing row')})"),
     ]
     for failure in result.failures:
         lines.append("  " + _text_failure(failure, csv=result.is_csv))
@@ -46,7 +48,7 @@ def _text_block(result: ValidationResult) -> str:
 
 def _text_failure(failure: CheckFailure, *, csv: bool) -> str:
     parts = [_printable(_column(failure)), _printable(failure.check)]
-    parts.append(_scope(failure) if failure.table_wide else _plural(failure.count, "row"))
+    parts.append(_scope(failure) if failure.table_wide else escape.plural(failure.count, "row"))
     if failure.samples:
         examples = ", ".join(_text_sample(sample, csv=csv) for sample in failure.samples)
         parts.append(f"e.g. {examples}")
@@ -82,9 +84,10 @@ def _md_block(result: ValidationResult, max_samples: int) -> str:
     schema = _code(result.schema)
     if result.valid:
         return f"✅ {title}: valid, {result.rows:,} rows match {schema}.\n"
+    checks = escape.plural(len(result.failures), "failed check")
     summary = (
-        f"❌ {title}: invalid against {schema}: {_plural(len(result.failures), 'failed check')}, "
-        f"{result.failed_rows:,} of {_plural(result.rows, 'row')} failing."
+        f"❌ {title}: invalid against {schema}: {checks}, "
+        f"{result.failed_rows:,} of {escape.plural(result.rows, 'row')} failing."
     )
     lines = [
         summary,
@@ -128,36 +131,16 @@ def _md_details(result: ValidationResult, max_samples: int) -> list[str]:
 
 # --- shared helpers ------------------------------------------------------------------------------
 
-# Characters that never start markup anywhere in GitHub Markdown or HTML; all others are encoded.
-_MD_SAFE = frozenset(" .,;:=+-/()%'\"!?")
-
 
 def _md(text: str) -> str:
-    """Encode `text` so it renders literally in Markdown, in a table cell or in raw HTML.
-
-    Letters and digits (any script) and a few inert punctuation marks are kept; everything else
-    (`<`, `>`, `&`, `|`, backticks, `*`, `_`, `[`, `\\`, `@`, `#`, ...) becomes a numeric character
-    reference, which GitHub shows as the character but never parses as markup. Control and
-    formatting characters (newlines, bidi overrides) are first shown as escapes.
-    """
-    out: list[str] = []
-    for char in _printable(text):
-        if char.isalnum() or char in _MD_SAFE:
-            out.append(char)
-        else:
-            out.append(f"&#{ord(char)};")
-    return "".join(out)
+    return escape.text(text)
 
 
 def _code(text: str) -> str:
-    return f"<code>{_md(text)}</code>" if text else ""
+    return escape.code(text) if text else ""
 
 
-def _printable(text: str) -> str:
-    """`text` with control and invisible formatting characters shown as escapes."""
-    if text.isprintable():
-        return text
-    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+_printable = escape.printable
 
 
 def _title(result: ValidationResult) -> str:
@@ -172,7 +155,3 @@ def _column(failure: CheckFailure) -> str:
 
 def _scope(failure: CheckFailure) -> str:
     return "whole table" if failure.column is None else "whole column"
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")

@@ -72,37 +72,52 @@ def test_body_of_exactly_the_limit_is_not_cut() -> None:
     assert (len(text), truncated) == (MAX_COMMENT_CHARS, False)
 
 
-def test_long_body_is_cut_at_a_line_with_a_note_and_fits_the_limit() -> None:
+NOTE = "> [!NOTE]\n> Cut to fit GitHub's 65,536-character limit for a comment: "
+WHERE = "The full results are in the job summary and the workflow artifact (report.json)."
+
+
+def test_a_long_table_is_cut_by_rows_with_a_count_and_fits_the_limit() -> None:
     lines = [f"| row {i:05d} | {'x' * 50} |" for i in range(2000)]  # 66 chars a line
-    body = "\n".join(lines)
+    text, truncated = render_comment_body("\n".join(lines))
+    assert truncated
+    assert MAX_COMMENT_CHARS - 500 < len(text) <= MAX_COMMENT_CHARS  # not cut much more
+    assert text.startswith(f"{MARK}\n| row 00000 |")
+    kept = [line for line in text.splitlines() if line.startswith("| row ")]
+    assert all(line.endswith(" |") for line in kept)  # whole rows only
+    assert f"_{2000 - len(kept):,} more rows in report.json._" in text
+
+
+def test_collapsed_details_go_first_and_the_note_is_outside_them() -> None:
+    body = (
+        "## Report\n\n**Fail: 1 of 1 gate failed**\n\n"
+        "<details><summary>Rows</summary>\n\n```\n" + "row\n" * 20_000 + "```\n</details>\n"
+    )
     text, truncated = render_comment_body(body)
     assert truncated
     assert len(text) <= MAX_COMMENT_CHARS
-    assert len(text) > MAX_COMMENT_CHARS - 200  # not cut much more than needed
-    assert text.startswith(f"{MARK}\n| row 00000 |")
-    kept, note = text.split("\n\n… report truncated: ")
-    assert kept.endswith(" |")  # a whole line
-    cut = len(body) - (len(kept) - len(MARK) - 1)
-    assert note == (
-        f"{cut:,} characters cut to fit GitHub's 65,536-character comment limit; the full "
-        "report is in the job summary and the workflow artifact.\n"
+    assert text == (
+        f"{MARK}\n## Report\n\n**Fail: 1 of 1 gate failed**\n\n{NOTE}“Rows” (collapsed). {WHERE}\n"
     )
 
 
-def test_a_cut_inside_a_code_fence_or_details_closes_them() -> None:
-    body = "<details><summary>Rows</summary>\n\n```\n" + "row\n" * 20_000 + "```\n</details>\n"
+def test_the_comment_of_an_oversized_report_keeps_the_verdict() -> None:
+    from modelci.report import render_markdown
+    from tests.unit.report.reports import oversized_report
+
+    body = render_markdown(oversized_report(), max_chars=10**7)  # as if rendered without a cap
     text, truncated = render_comment_body(body)
-    assert truncated
-    assert len(text) <= MAX_COMMENT_CHARS
-    kept = text.split("\n\n… report truncated")[0]
-    assert kept.endswith("row\n```\n</details>")
+    assert truncated and len(text) <= MAX_COMMENT_CHARS
+    assert text.startswith(f"{MARK}\n## ❌ Fraud model\n\n**Fail: 1 of 1 gate failed")
+    for section in ("### Gates", "### Params changed", "### Data validation", "Compared: "):
+        assert section in text
+    assert text.count("<details") == text.count("</details>")
 
 
 def test_a_body_without_newlines_is_cut_too() -> None:
     text, truncated = render_comment_body("y" * 200_000)
     assert truncated
-    assert len(text) <= MAX_COMMENT_CHARS
-    assert "134," in text  # 200,000 - ~65,300 characters cut
+    assert MAX_COMMENT_CHARS - 500 < len(text) <= MAX_COMMENT_CHARS
+    assert text.endswith(f"{NOTE}the end of the longest remaining block. {WHERE}\n")
 
 
 # -- validation happens before any request ----------------------------------------------------
@@ -246,8 +261,9 @@ def test_a_report_over_the_limit_is_truncated_and_accepted(api: ProxiedGitHub) -
     stored = api.fake.comment(result.id).body
     assert len(stored) <= MAX_COMMENT_CHARS
     assert stored.startswith(f"{MARK}\n| metric 0 | 0.0000 |\n")
-    assert "… report truncated: " in stored
-    assert stored.endswith("the full report is in the job summary and the workflow artifact.\n")
+    shown = sum(1 for line in stored.splitlines() if line.startswith("| metric "))
+    assert f"\n\n_{4000 - shown:,} more rows in report.json._\n\n" in stored
+    assert stored.endswith(f"{NOTE}rows of the longest tables. {WHERE}\n")
     # The same long report again: nothing to do.
     again = upsert_sticky_comment(client, DEFAULT_REPO, 1, body)
     assert (again.action, again.id, again.truncated) == ("unchanged", result.id, True)

@@ -1,109 +1,77 @@
 import json
+import math
 from pathlib import Path
 
-from modelci.adapters.git import Revision
-from modelci.config import Tolerance
-from modelci.metrics import diff_files
-from modelci.report import (
-    MAX_REPORT_CHARS,
-    PlotData,
-    Report,
-    Verdict,
-    render_markdown,
-    write_reports,
-)
-from modelci.report.markdown import escape, fence
-from modelci.rules import GateResult
-
-HEAD = Revision(ref="workspace", sha="b" * 40, subject="Tune depth")
-BASE = Revision(ref="main", sha="a" * 40, subject="Baseline")
-
-
-def gate_result(passed: bool, **kwargs: object) -> GateResult:
-    values = {
-        "metric": "f1",
-        "source": "eval/metrics.json:f1",
-        "base": 0.93,
-        "head": 0.85 if not passed else 0.95,
-        "threshold": 0.9,
-        "direction": "higher",
-        "max_regression": Tolerance(0.02),
-        "passed": passed,
-        "reasons": () if passed else ("f1 = 0.85, required >= 0.9",),
-    }
-    values.update(kwargs)
-    return GateResult(**values)  # type: ignore[arg-type]
-
-
-def sample_report(passed: bool = True) -> Report:
-    return Report(
-        title="Fraud model",
-        verdict=Verdict.PASS if passed else Verdict.FAIL,
-        head=HEAD,
-        base=BASE,
-        gates=[gate_result(passed)],
-        metrics=diff_files(
-            {"eval/metrics.json": {"f1": 0.93, "auc": 0.97}},
-            {"eval/metrics.json": {"f1": 0.95, "auc": 0.98}},
-        ),
-        params=diff_files(
-            {"params.yaml": {"train": {"depth": 3, "lr": 0.1}}},
-            {"params.yaml": {"train": {"depth": 5, "lr": 0.1}}},
-        ),
-        plots=[
-            PlotData(
-                title="PR",
-                path="pr.json",
-                kind="line",
-                x="recall",
-                y="precision",
-                points=((0.5, 0.99), (1.0, 0.4)),
-            ),
-            PlotData(
-                title="CM",
-                path="cm.json",
-                kind="confusion",
-                matrix={"tn": 90, "fp": 2, "fn": 3, "tp": 5},
-            ),
-        ],
-    )
+from modelci.report import Report, Verdict, render_markdown, write_reports
+from modelci.report.escape import fence
+from tests.unit.report.reports import HEAD, sample_report, with_intervals
 
 
 def test_pass_report_has_verdict_gates_params_plots_and_commits() -> None:
     text = render_markdown(sample_report())
     lines = text.splitlines()
     assert lines[0] == "## ✅ Fraud model"
-    assert lines[2] == "**Pass: 1 gate(s) held**"
-    assert "| `f1` | 0.93 | 0.95 | +0.02 | ≥ 0.9 and regression ≤ 0.02 | ✅ pass |" in lines
-    assert "| `params.yaml:train.depth` | 3 | 5 |" in lines
+    assert lines[2] == "**Pass: 1 gate held**"
+    row = "| <code>f1</code> | 0.93 | 0.95 | +0.02 | ≥ 0.9 and regression ≤ 0.02 | ✅ pass |"
+    assert row in lines
+    assert "| <code>params.yaml:train.depth</code> | 3 | 5 |" in lines
     assert "train.lr" not in text  # unchanged params are not listed
-    assert "xychart-beta" in text and "    line [0.99, 0.4]" in lines
-    assert "| **Actual 1** | 3 | 5 |" in lines
-    assert (
-        lines[-1] == f"Compared: `main` {'a' * 12} (Baseline) → `workspace` {'b' * 12} (Tune depth)"
+    assert "xychart-beta" in text
+    assert "| **Actual 1** | 3 (37.50%) | 5 (62.50%) |" in lines
+    assert lines[-1] == (
+        f"Compared: <code>main</code> <code>{'a' * 12}</code> (Baseline) → "
+        f"<code>workspace</code> <code>{'b' * 12}</code> (Tune depth)"
     )
+
+
+def test_gates_and_metrics_show_intervals() -> None:
+    lines = render_markdown(with_intervals(sample_report())).splitlines()
+    assert (
+        "| <code>f1</code> | 0.93 | 0.950 (0.930 to 0.960) | Δ +0.020 (-0.031 to +0.006) "
+        "| ≥ 0.9 and regression ≤ 0.02 | ✅ pass |"
+    ) in lines
+    # no delta interval: the plain change
+    assert (
+        "| <code>eval/metrics.json:auc</code> | 0.97 | 0.980 (0.975 to 0.985) | +0.01 (+1.0%) |"
+        in lines
+    )
+    assert (
+        "_Intervals: 95% bootstrap, 1,000 resamples (paired: base and head resampled on the same rows)._"
+        in lines
+    )
+
+
+def test_base_and_head_curves_share_one_chart_on_an_even_grid() -> None:
+    text = render_markdown(sample_report())
+    chart = text.split("```mermaid\n")[1].split("```")[0].splitlines()
+    assert chart[3] == '    x-axis "recall" 0.5 --> 1'  # a numeric axis: a few ticks
+    assert chart[4] == '    y-axis "precision" 0 --> 1'
+    base, head = (line for line in chart if line.startswith("    line ["))
+    assert base.count(",") == head.count(",") == 20  # 21 grid points each
+    assert head.startswith("    line [0.99, 0.9605,") and head.endswith(", 0.4]")
+    assert base.startswith("    line [0.95,") and base.endswith(", 0.3]")
+    assert "Grey: base; blue: head" in text
+    assert "bar [" not in text  # the confusion matrix is a table
 
 
 def test_fail_report_names_the_gate_and_reason() -> None:
     text = render_markdown(sample_report(passed=False))
     assert text.startswith(
-        "## ❌ Fraud model\n\n**Fail: 1 of 1 gate(s) failed: f1 = 0.85, required >= 0.9**"
+        "## ❌ Fraud model\n\n**Fail: 1 of 1 gate failed: f1 = 0.85, required &#62;= 0.9**"
     )
-    assert "| ❌ f1 = 0.85, required >= 0.9 |" in text
+    assert "| ❌ f1 = 0.85, required &#62;= 0.9 |" in text
 
 
 def test_first_run_says_so() -> None:
     report = sample_report()
     report.base = None
     text = render_markdown(report)
-    assert "**Pass: 1 gate(s) held (first run: no base to compare)**" in text
+    assert "**Pass: 1 gate held (first run: no base to compare)**" in text
     assert "Compared: no base revision (first run)" in text
 
 
-def test_untrusted_text_cannot_break_tables_or_inject_html() -> None:
-    assert escape("a|b<script>`x`\n") == "a\\|b&lt;script>'x' "
-    log = "boom ```` still inside"
-    fenced = fence(log)
+def test_a_log_cannot_close_its_fence() -> None:
+    fenced = fence("boom ```` still inside")
     assert fenced[0] == "`````text" and fenced[-1] == "`````"
 
 
@@ -121,32 +89,11 @@ def test_error_report_carries_the_log_tail() -> None:
     assert "ValueError: bad" in text
 
 
-def test_huge_report_is_cut_with_a_note_and_fits() -> None:
-    report = sample_report()
-    big = {f"k{i}": i for i in range(5000)}
-    report.params = diff_files({"params.yaml": {}}, {"params.yaml": big})
-    report.warnings = ["w" * 100] * 800  # 80k characters of warnings: must be hard-cut
-    text = render_markdown(report)
-    assert len(text) <= MAX_REPORT_CHARS
-    assert "cut to fit GitHub's 65,536-character limit" in text
-    assert text.startswith("## ✅ Fraud model")
-
-
-def test_details_are_cut_before_the_verdict() -> None:
-    report = sample_report()
-    report.metrics = diff_files(None, {"m.json": {f"metric_{i}": i for i in range(40)}})
-    full = render_markdown(report)
-    assert "| `m.json:metric_39` | _absent_ | 39 | new |" in full
-    small = render_markdown(report, max_chars=len(full) - 1)
-    assert len(small) < len(full)
-    assert "to fit GitHub's 65,536-character limit" in small
-    assert "| `f1` |" in small
-
-
 def test_write_reports_is_atomic_and_json_is_stable(tmp_path: Path) -> None:
     written = write_reports(sample_report(passed=False), tmp_path / "out")
     data = json.loads(written.json.read_text())
     assert data["schema_version"] == 1
+    assert data["intervals"] == []
     assert data["verdict"] == "fail"
     assert data["exit_code"] == 1
     assert data["gates"][0]["reasons"] == ["f1 = 0.85, required >= 0.9"]
@@ -168,3 +115,29 @@ def test_report_json_keys_are_the_documented_ones(tmp_path: Path) -> None:
     readme = (root / "README.md").read_text()
     for key in data:
         assert f"`{key}`" in readme, f"report.json key `{key}` is not documented in the README"
+
+
+def test_report_json_is_strict_json_when_metrics_are_nan_or_thresholds_infinite(
+    tmp_path: Path,
+) -> None:
+    import jsonschema
+
+    from modelci.metrics import diff_files
+    from tests.unit.report.reports import gate_result
+
+    report = with_intervals(sample_report())
+    report.metrics = diff_files({"m.json": {"f1": math.nan}}, {"m.json": {"f1": math.inf}})
+    report.gates = [gate_result(True, threshold=-math.inf, base=math.nan)]
+    written = write_reports(report, tmp_path)
+    text = written.json.read_text()
+    data = json.loads(text, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+    json.dumps(written.data, allow_nan=False)
+    assert data["gates"][0]["threshold"] is None and data["gates"][0]["base"] is None
+    assert {"path": "/gates/0/threshold", "value": "-Infinity"} in data["non_finite"]
+    assert {"path": "/metrics/0/base", "value": "NaN"} in data["non_finite"]
+    assert {"path": "/metrics/0/head", "value": "Infinity"} in data["non_finite"]
+    assert data["intervals"][0] == report.intervals[0].to_dict()
+    schema = json.loads(
+        (Path(__file__).resolve().parents[3] / "docs/report.schema.json").read_text()
+    )
+    jsonschema.Draft202012Validator(schema).validate(data)
