@@ -90,6 +90,7 @@ def check(
             markdown,
             {"markdown": written.markdown, "json": written.json},
             config_file,
+            directory,
         )
     if output_format == "markdown":
         click.echo(markdown)
