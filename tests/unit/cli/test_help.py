@@ -73,3 +73,13 @@ def test_errors_become_annotations_inside_github_actions(tmp_path, monkeypatch) 
     assert annotation.startswith(
         f"::error file={params},line=4,title=modelci%3A ConfigError::{params}:4 (key `modelci.gates[0].treshold`): unknown key"
     )
+
+
+@pytest.mark.parametrize("name", ["inputs", "check", "comment", "verdict"])
+def test_every_action_step_has_help_with_an_example(name: str) -> None:
+    from modelci.cli.action import action
+
+    assert sorted(action.commands) == ["check", "comment", "inputs", "verdict"]
+    result = CliRunner().invoke(cli, ["action", name, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.output, f"`modelci action {name} --help` needs an example"
