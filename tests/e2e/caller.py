@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from tests.support.tools import GIT_IDENTITY
+
 from .harness import OUR_REPOSITORY, REPO_ROOT
 
 CALLER_REPOSITORY = "octo-org/fraud-model"
@@ -60,13 +62,7 @@ def caller_workflow(ref: str = "main", **with_inputs: str) -> str:
 
 
 def git(repo: Path, *args: str) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "Mona Lisa",
-        "GIT_AUTHOR_EMAIL": "mona@example.com",
-        "GIT_COMMITTER_NAME": "Mona Lisa",
-        "GIT_COMMITTER_EMAIL": "mona@example.com",
-    }
+    env = {**os.environ, **GIT_IDENTITY}
     return subprocess.run(
         ["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True
     ).stdout.strip()

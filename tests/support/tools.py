@@ -15,7 +15,14 @@ from typing import NoReturn
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-INSTALL_HINT = "pip install -e '.[dev]' / npm ci"
+INSTALL_HINT = "pip install -e '.[dev,reference]' / npm ci"
+# Who commits in the git repositories tests build (none depends on the developer's git config).
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Mona Lisa",
+    "GIT_AUTHOR_EMAIL": "mona@example.com",
+    "GIT_COMMITTER_NAME": "Mona Lisa",
+    "GIT_COMMITTER_EMAIL": "mona@example.com",
+}
 
 
 def in_ci() -> bool:

@@ -29,8 +29,16 @@ def in_actions(env: Mapping[str, str] = os.environ) -> bool:
     return env.get("GITHUB_ACTIONS") == "true"
 
 
-def pull_request_number(env: Mapping[str, str] = os.environ) -> int | None:
-    """The pull request of the job's event (pull_request, pull_request_target, ...), if any."""
+@dataclass(frozen=True)
+class PullRequestEvent:
+    """The pull request of the job's event (pull_request, pull_request_target, ...)."""
+
+    number: int
+    base_sha: str | None
+    head_repository: str | None  # owner/name of the head; None when the fork was deleted
+
+
+def event_pull_request(env: Mapping[str, str] = os.environ) -> PullRequestEvent | None:
     path = env.get("GITHUB_EVENT_PATH")
     if not path:
         return None
@@ -38,8 +46,24 @@ def pull_request_number(env: Mapping[str, str] = os.environ) -> int | None:
         event = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    number = (event.get("pull_request") or {}).get("number") if isinstance(event, dict) else None
-    return number if isinstance(number, int) and not isinstance(number, bool) else None
+    pull = event.get("pull_request") if isinstance(event, dict) else None
+    if not isinstance(pull, dict):
+        return None
+    number = pull.get("number")
+    if not isinstance(number, int) or isinstance(number, bool):
+        return None
+    base_sha = (pull.get("base") or {}).get("sha")
+    head_repo = ((pull.get("head") or {}).get("repo") or {}).get("full_name")
+    return PullRequestEvent(
+        number,
+        base_sha if isinstance(base_sha, str) and base_sha else None,
+        head_repo if isinstance(head_repo, str) and head_repo else None,
+    )
+
+
+def pull_request_number(env: Mapping[str, str] = os.environ) -> int | None:
+    event = event_pull_request(env)
+    return event.number if event else None
 
 
 def _escape_data(text: str) -> str:
@@ -65,18 +89,49 @@ class Actions:
         self.out.write(f"::{name}{' ' + props if props else ''}::{_escape_data(message)}\n")
         self.out.flush()
 
+    def annotation_path(self, file: str | Path, base: Path | None = None) -> str:
+        """`file` relative to the repository root (GITHUB_WORKSPACE), where GitHub looks for it.
+
+        modelci runs in the project's directory, which in a monorepo is a subfolder: a path
+        relative to it (or to `base`) would point at the wrong file.
+        """
+        workspace = self.env.get("GITHUB_WORKSPACE")
+        path = Path(file)
+        if not workspace:
+            return path.as_posix()
+        absolute = path if path.is_absolute() else (base or Path.cwd()) / path
+        try:
+            return absolute.resolve().relative_to(Path(workspace).resolve()).as_posix()
+        except ValueError:  # outside the repository: GitHub cannot show it on a file anyway
+            return path.as_posix()
+
+    def annotate(
+        self,
+        level: str,
+        message: str,
+        *,
+        title: str | None = None,
+        file: str | Path | None = None,
+        line: int | None = None,
+        base: Path | None = None,
+    ) -> None:
+        """An `error`, `warning` or `notice` annotation; `file` relative to `base` (default cwd)."""
+        where = self.annotation_path(file, base) if file is not None else None
+        self.command(level, message, file=where, line=line, title=title)
+
     def error(
         self,
         message: str,
         *,
-        file: str | None = None,
+        file: str | Path | None = None,
         line: int | None = None,
         title: str | None = None,
+        base: Path | None = None,
     ) -> None:
-        self.command("error", message, file=file, line=line, title=title)
+        self.annotate("error", message, file=file, line=line, title=title, base=base)
 
     def warning(self, message: str, *, file: str | None = None, line: int | None = None) -> None:
-        self.command("warning", message, file=file, line=line)
+        self.annotate("warning", message, file=file, line=line)
 
     _open_group: str | None = field(default=None, init=False, repr=False)
 
@@ -129,9 +184,14 @@ class Actions:
 
 
 def publish_report(
-    actions: Actions, report: Report, markdown: str, paths: Mapping[str, Path], config_file: str
+    actions: Actions,
+    report: Report,
+    markdown: str,
+    paths: Mapping[str, Path],
+    config_file: str,
+    root: Path,
 ) -> None:
-    """Job summary, outputs and annotations for a finished check."""
+    """Job summary, outputs and annotations for a finished check; file paths are under `root`."""
     from modelci.metrics.diff import flatten
 
     actions.append_summary(markdown)
@@ -160,6 +220,7 @@ def publish_report(
                 file=result.path,
                 line=sample.line if sample and result.is_csv else None,
                 title=f"Invalid data in {result.dataset}",
+                base=root,
             )
             count += 1
     for gate in report.failed_gates:
@@ -168,8 +229,9 @@ def publish_report(
             file=config_file,
             line=gate.line,
             title=f"Gate failed: {gate.metric}",
+            base=root,
         )
     if report.error:
-        actions.error(report.error, file="dvc.yaml", title="Pipeline failed")
+        actions.error(report.error, file="dvc.yaml", title="Pipeline failed", base=root)
     for warning in report.warnings:
         actions.warning(warning)

@@ -272,6 +272,26 @@ class GitHubClient:
             return response
         raise AssertionError("unreachable: the last attempt returns or raises")
 
+    def decode(self, response: requests.Response) -> Any:
+        """The JSON body of an API answer; a GitHubError saying what came instead if it is not.
+
+        A wrong API URL (the web address of a GitHub Enterprise Server instead of its
+        /api/v3, a proxy's login page) answers 200 with HTML.
+        """
+        try:
+            return response.json()
+        except ValueError:
+            kind = response.headers.get("content-type") or "no content type"
+            start = " ".join(response.text[:80].split())
+            url = urlsplit(response.url or self.api_url)._replace(query="").geturl()
+            raise GitHubError(
+                f"GitHub's API answered {response.status_code} with {kind}, not JSON, from "
+                f"{url}" + (f" (it starts: {start!r})" if start else " (an empty body)"),
+                status=response.status_code,
+                hint="Check --api-url / GITHUB_API_URL: it must be the REST API root "
+                "(https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server).",
+            ) from None
+
     def wait_before_retry(self, attempt: int) -> None:
         """The client's own backoff, for callers that retry a whole operation themselves."""
         self._wait(self._backoff_delay(attempt))
@@ -362,7 +382,7 @@ class GitHubClient:
         origin = urlsplit(self.api_url)[:2]
         while url is not None:
             response = self.request("GET", url, params=query)
-            items = response.json()
+            items = self.decode(response)
             if not isinstance(items, list):
                 raise GitHubError(
                     f"GitHub returned a {type(items).__name__}, not a list, for {path}"
@@ -395,7 +415,8 @@ class GitHubClient:
             return ACTIONS_BOT_LOGIN
         if response.status_code >= 400:
             raise self._error_for("GET", response)
-        login = response.json().get("login")
+        data = self.decode(response)
+        login = data.get("login") if isinstance(data, dict) else None
         if not isinstance(login, str) or not login:
             raise GitHubError("GitHub's `GET /user` answer has no login")
         return login

@@ -68,7 +68,7 @@ def check(
     """Validate data, reproduce the DVC pipeline, diff metrics against BASE, evaluate gates.
 
     Writes report.md and report.json. Exit codes: 0 pass, 1 a gate failed, 2 usage error,
-    3 configuration error, 4 invalid data, 5 pipeline failed.
+    3 configuration error, 4 invalid data, 5 pipeline failed, 70 internal error (a bug).
 
     \b
     Example:
@@ -96,6 +96,7 @@ def check(
             markdown,
             {"markdown": written.markdown, "json": written.json},
             config_file,
+            directory,
         )
     tty = sys.stdout.isatty()
     if output_format == "auto":

@@ -7,11 +7,15 @@ stays fast (no pandas, dvc or scikit-learn import).
 from __future__ import annotations
 
 import importlib
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
 
-from modelci import __version__
+from modelci import ISSUES_URL, __version__
 from modelci.errors import ExitCode, ModelciError
 
 # command name -> (module, attribute, short help shown by `modelci --help` without importing it)
@@ -24,7 +28,12 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "check": (
         "modelci.cli.check",
         "check",
-        "Validate data, reproduce the pipeline, diff metrics, evaluate gates.",
+        "Validate data, reproduce the DVC pipeline, diff metrics against BASE, evaluate gates.",
+    ),
+    "action": (
+        "modelci.cli.action",
+        "action",
+        "Steps of the modelci GitHub Action: inputs, check, comment, verdict.",
     ),
     "drift": (
         "modelci.cli.drift",
@@ -52,17 +61,7 @@ class LazyGroup(click.Group):
         return command
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Map what a command returns or raises to the documented exit codes, in one place."""
-        try:
-            result = super().invoke(ctx)
-        except ModelciError as error:
-            click.secho(f"Error: {error.message}", err=True, fg="red")
-            if error.hint:
-                click.echo(f"Hint: {error.hint}", err=True)
-            _annotate(error)
-            ctx.exit(int(error.exit_code))
-        # Commands return an ExitCode (None counts as success).
-        ctx.exit(int(result) if isinstance(result, int) else ExitCode.OK)
+        ctx.exit(exit_code_of(lambda: super(LazyGroup, self).invoke(ctx), ctx))
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, _COMMANDS[name][2]) for name in self.list_commands(ctx)]
@@ -70,24 +69,86 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
+def exit_code_of(call: Callable[[], Any], ctx: click.Context) -> int:
+    """Run a command; map what it returns or raises to the documented exit codes, in one place.
+
+    A command returns an ExitCode (None counts as success). A ModelciError prints its message
+    and hint; any other exception is a bug (70), never a verdict.
+    """
+    try:
+        result = call()
+    except ModelciError as error:
+        print_error(error)
+        _annotate(error)
+        return int(error.exit_code)
+    except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        raise  # click's own usage errors and exits keep click's codes (2, the exit's, 1)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return 130  # the shell's code for a process ended by SIGINT
+    except Exception as error:
+        if ctx.find_root().params.get("debug"):
+            traceback.print_exception(error, file=sys.stderr)
+        line = internal_error_line(error)
+        click.secho(line, err=True, fg="red")
+        _annotate_crash(line)
+        return int(ExitCode.INTERNAL)
+    return int(result) if isinstance(result, int) else int(ExitCode.OK)
+
+
+def print_error(error: ModelciError) -> None:
+    click.secho(f"Error: {error.message}", err=True, fg="red")
+    if error.hint:
+        click.echo(f"Hint: {error.hint}", err=True)
+
+
+def internal_error_line(error: BaseException) -> str:
+    """`Internal error: <type>: <message> (at <file>:<line>). ...` for an unexpected exception."""
+    frames = traceback.extract_tb(error.__traceback__)
+    package = Path(__file__).resolve().parents[1]  # src/modelci
+    ours = [f for f in frames if Path(f.filename).resolve().is_relative_to(package)]
+    where = ""
+    if chosen := ours or frames:
+        frame = chosen[-1]
+        path = Path(frame.filename).resolve()
+        shown = path.relative_to(package.parent) if path.is_relative_to(package) else path
+        where = f" (at {shown.as_posix()}:{frame.lineno})"
+    text = str(error).strip().replace("\n", " ")
+    return (
+        f"Internal error: {type(error).__name__}{': ' + text if text else ''}{where}. "
+        f"This is a bug in modelci: please report it at {ISSUES_URL} with the output of --debug."
+    )
+
+
 def _annotate(error: ModelciError) -> None:
-    """Inside GitHub Actions, also show the error on the file and line it is about."""
+    """Inside GitHub Actions, also show the error on each file and line it is about (a
+    configuration error with several problems gets one annotation per problem)."""
     from modelci.adapters import actions
 
     if not actions.in_actions():
         return
-    message = error.message + (f" Hint: {error.hint}" if error.hint else "")
-    actions.Actions().error(
-        message,
-        file=getattr(error, "file", None),
-        line=getattr(error, "line", None),
-        title=f"modelci: {type(error).__name__}",
-    )
+    runtime = actions.Actions()
+    for file, line, message in error.locations():
+        runtime.error(message, file=file, line=line, title=f"modelci: {type(error).__name__}")
+
+
+def _annotate_crash(line: str) -> None:
+    from modelci.adapters import actions
+
+    if actions.in_actions():
+        actions.Actions().error(line, title="modelci: internal error")
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="modelci")
-def cli() -> None:
+@click.option(
+    "--debug",
+    is_flag=True,
+    envvar="MODELCI_DEBUG",
+    show_envvar=True,
+    help="On an internal error, print the full traceback.",
+)
+def cli(debug: bool) -> None:
     """Model CI/CD: validate data, reproduce DVC pipelines, gate metrics, report on pull requests.
 
     \b

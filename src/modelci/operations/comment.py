@@ -136,7 +136,7 @@ def upsert_sticky_comment(
                 json={"body": text},
                 retry_server_errors=False,
             )
-            return _result("created", created.json(), truncated)
+            return _result("created", client.decode(created), truncated)
         except GitHubError as error:
             # A 5xx (or a lost connection) may come after GitHub created the comment: look
             # again before creating, so a retry never leaves two reports on the pull request.
@@ -150,4 +150,4 @@ def upsert_sticky_comment(
     updated = client.request(
         "PATCH", f"/repos/{repo}/issues/comments/{existing['id']}", json={"body": text}
     )
-    return _result("updated", updated.json(), truncated)
+    return _result("updated", client.decode(updated), truncated)

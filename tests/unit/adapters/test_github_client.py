@@ -427,3 +427,34 @@ def test_error_bodies_through_the_proxy_meet_the_contract(api: ProxiedGitHub) ->
         writer.request(
             "POST", f"/repos/{DEFAULT_REPO}/issues/1/comments", json={"body": "x" * 65_537}
         )
+
+
+# -- answers that are not JSON ----------------------------------------------------------------
+
+
+def test_an_html_answer_is_a_service_error_naming_what_came_and_from_where(
+    fake_github: FakeGitHub,
+) -> None:
+    # A proxy's login page, or the web address given instead of the API root, answers 200.
+    fake_github.enqueue(200, "<!DOCTYPE html>\n<html><title>Sign in</title></html>", method="GET")
+    client, _ = make_client(fake_github.url)
+    path = f"/repos/{DEFAULT_REPO}/issues/1/comments"
+    with pytest.raises(GitHubError) as caught:
+        list(client.paginate(path))
+    error = caught.value
+    assert error.exit_code == ExitCode.SERVICE
+    assert error.status == 200
+    assert error.message == (
+        "GitHub's API answered 200 with text/html; charset=utf-8, not JSON, from "
+        f"{fake_github.url}{path} (it starts: '<!DOCTYPE html> <html><title>Sign in</title></html>')"
+    )
+    assert error.hint is not None and "/api/v3" in error.hint
+
+
+def test_an_empty_answer_to_get_user_is_a_service_error(fake_github: FakeGitHub) -> None:
+    fake_github.enqueue(200, "", method="GET", path=r"^/user$")
+    client, _ = make_client(fake_github.url)
+    with pytest.raises(
+        GitHubError, match=r"answered 200 with .*, not JSON, from .*/user \(an empty body\)"
+    ):
+        client.viewer_login()

@@ -19,9 +19,9 @@ def test_every_command_has_help_with_an_example(name: str) -> None:
     result = CliRunner().invoke(cli, [name, "--help"])
     assert result.exit_code == 0
     assert "Example" in result.output, f"`modelci {name} --help` needs an example"
-    # the summary shown by `modelci --help` is the command's own first help line, not a stale copy
-    first_line = result.output.split("\n\n")[1].strip().split("\n")[0]
-    assert _COMMANDS[name][2].split()[0] == first_line.split()[0]
+    # the summary shown by `modelci --help` is the command's own first paragraph, not a stale copy
+    first_paragraph = " ".join(result.output.split("\n\n")[1].split())
+    assert _COMMANDS[name][2] == first_paragraph
 
 
 def test_top_level_help_lists_every_command() -> None:
@@ -32,7 +32,9 @@ def test_top_level_help_lists_every_command() -> None:
 
 
 @pytest.mark.parametrize(
-    "args", [["--help"], ["check", "--help"], ["comment", "--help"], ["validate", "--help"]]
+    "args",
+    [["--help"], ["check", "--help"], ["comment", "--help"], ["validate", "--help"]]
+    + [["action", name, "--help"] for name in ("inputs", "check", "comment", "verdict")],
 )
 def test_help_imports_no_heavy_library(args: list[str]) -> None:
     code = (
@@ -71,3 +73,13 @@ def test_errors_become_annotations_inside_github_actions(tmp_path, monkeypatch) 
     assert annotation.startswith(
         f"::error file={params},line=4,title=modelci%3A ConfigError::{params}:4 (key `modelci.gates[0].treshold`): unknown key"
     )
+
+
+@pytest.mark.parametrize("name", ["inputs", "check", "comment", "verdict"])
+def test_every_action_step_has_help_with_an_example(name: str) -> None:
+    from modelci.cli.action import action
+
+    assert sorted(action.commands) == ["check", "comment", "inputs", "verdict"]
+    result = CliRunner().invoke(cli, ["action", name, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.output, f"`modelci action {name} --help` needs an example"
