@@ -61,3 +61,18 @@ def show_file(root: Path, sha: str, path: str) -> str | None:
     """The text of `path` (relative to `root`) at commit `sha`, or None when it is not there."""
     result = _git(root, "show", f"{sha}:./{path}")
     return result.stdout if result.returncode == 0 else None
+
+
+def show_bytes(root: Path, sha: str, path: str) -> bytes | None:
+    """The bytes of `path` (relative to `root`) at commit `sha`, or None when git lacks it."""
+    try:
+        result = subprocess.run(
+            ["git", "show", f"{sha}:./{path}"],
+            cwd=root,
+            capture_output=True,
+            check=False,
+            timeout=60,
+        )
+    except FileNotFoundError as error:
+        raise PipelineError("git is not installed", hint="install git and retry") from error
+    return result.stdout if result.returncode == 0 else None

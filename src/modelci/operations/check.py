@@ -218,7 +218,12 @@ def _intervals(
     base = None
     if report.base is not None:
         try:
-            base_data = dvc.read_file(root, predictions.path, report.base.sha)
+            # Committed (`cache: false`) files come straight from git; opening DVC at the base
+            # revision costs far more, so it is only the fallback for DVC-cached ones.
+            base_sha = report.base.sha
+            base_data = git.show_bytes(root, base_sha, predictions.path) if base_sha else None
+            if base_data is None:
+                base_data = dvc.read_file(root, predictions.path, report.base.sha)
             base = stats.read_predictions(base_data, predictions.path, **columns)
         except (FileNotFoundError, DataError) as error:
             problem = "file not found" if isinstance(error, FileNotFoundError) else str(error)

@@ -75,6 +75,7 @@ VERDICTS = [
     (4, Verdict.INVALID_DATA),
     (5, Verdict.ERROR),
     (6, Verdict.ERROR),
+    (8, Verdict.ERROR),  # drift is not a verdict of `modelci check`
     (70, Verdict.ERROR),
     (130, Verdict.ERROR),
     (137, Verdict.ERROR),
