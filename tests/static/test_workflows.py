@@ -109,7 +109,7 @@ def test_workflow_matches_schemastore(path: Path) -> None:
     check_schemastore("vendor.github-workflows", path)
 
 
-@pytest.mark.parametrize("path", [ACTION, INSTALL], ids=lambda p: p.parent.name or p.name)
+@pytest.mark.parametrize("path", [ACTION, INSTALL], ids=lambda p: str(p.relative_to(ROOT)))
 def test_action_matches_schemastore(path: Path) -> None:
     check_schemastore("vendor.github-actions", path)
 
