@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from modelci.cli.main import cli
 from tests.support.fake_github import DEFAULT_REPO, READ_ONLY_TOKEN, WORKFLOW_TOKEN, FakeGitHub
@@ -28,7 +28,9 @@ def reports(tmp_path: Path) -> list[str]:
     return ["--body-file", str(drift), "--body-file", str(check)]
 
 
-def _run(fake: FakeGitHub, args: list[str], tmp_path: Path, token: str = WORKFLOW_TOKEN):  # type: ignore[no-untyped-def]
+def _run(
+    fake: FakeGitHub, args: list[str], tmp_path: Path, token: str = WORKFLOW_TOKEN
+) -> tuple[Result, str]:
     output = tmp_path / "github_output"
     output.touch()
     env = {
