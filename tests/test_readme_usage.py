@@ -77,3 +77,31 @@ def test_readme_documents_every_exit_code() -> None:
         assert f"| {int(code)} |" in README, (
             f"exit code {int(code)} ({code.name}) is not documented"
         )
+
+
+def _retrain_snippet() -> str:
+    [snippet] = [b for b in _yaml_blocks() if b.startswith("# .github/workflows/retrain.yml")]
+    return snippet
+
+
+def test_retrain_snippet_asks_for_the_least_permissions_and_pins_a_commit_with_the_workflow() -> (
+    None
+):
+    workflow = yaml.safe_load(_retrain_snippet())
+    assert workflow["permissions"] == {}
+    assert set(workflow[True]) == {"schedule", "workflow_dispatch"}  # YAML 1.1 reads `on` as True
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {"contents": "write", "pull-requests": "write"}
+    path, _, ref = job["uses"].partition("@")
+    assert path == "modelci/modelci/.github/workflows/model-retrain.yml"
+    require_git_history()
+    shown = subprocess.run(
+        ["git", "show", f"{ref}:.github/workflows/model-retrain.yml"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert shown.returncode == 0, f"{ref} has no model-retrain.yml: pin a newer commit"
+    current = (ROOT / ".github/workflows/model-retrain.yml").read_text(encoding="utf-8")
+    assert shown.stdout == current, "the README's retrain ref runs an older model-retrain.yml"

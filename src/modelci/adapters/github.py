@@ -420,3 +420,53 @@ class GitHubClient:
         if not isinstance(login, str) or not login:
             raise GitHubError("GitHub's `GET /user` answer has no login")
         return login
+
+    # -- pull requests (https://docs.github.com/rest/pulls/pulls) ---------------------------
+
+    def list_pulls(
+        self, repo: str, *, head: str | None = None, base: str | None = None, state: str = "open"
+    ) -> list[dict[str, Any]]:
+        """`GET /repos/{repo}/pulls`, every page; `head` is `owner:branch` as GitHub wants it."""
+        params: dict[str, str | int] = {"state": state}
+        if head is not None:
+            params["head"] = head
+        if base is not None:
+            params["base"] = base
+        return list(self.paginate(f"/repos/{repo}/pulls", params))
+
+    def create_pull(
+        self, repo: str, *, title: str, head: str, base: str, body: str
+    ) -> dict[str, Any]:
+        """`POST /repos/{repo}/pulls`; not retried on a 5xx (GitHub may have opened it)."""
+        response = self.request(
+            "POST",
+            f"/repos/{repo}/pulls",
+            json={"title": title, "head": head, "base": base, "body": body},
+            retry_server_errors=False,
+        )
+        return _object(response, "the new pull request")
+
+    def update_pull(
+        self, repo: str, number: int, *, title: str | None = None, body: str | None = None
+    ) -> dict[str, Any]:
+        """`PATCH /repos/{repo}/pulls/{number}` with the fields given (idempotent, retried)."""
+        fields = {k: v for k, v in (("title", title), ("body", body)) if v is not None}
+        response = self.request("PATCH", f"/repos/{repo}/pulls/{number}", json=fields)
+        return _object(response, f"pull request #{number}")
+
+    def add_labels(self, repo: str, number: int, labels: list[str]) -> list[dict[str, Any]]:
+        """`POST /repos/{repo}/issues/{number}/labels` (GitHub creates a label it lacks)."""
+        response = self.request(
+            "POST", f"/repos/{repo}/issues/{number}/labels", json={"labels": labels}
+        )
+        data = response.json()
+        if not isinstance(data, list):
+            raise GitHubError(f"GitHub's answer for the labels of #{number} is not a list")
+        return data
+
+
+def _object(response: requests.Response, what: str) -> dict[str, Any]:
+    data = response.json()
+    if not isinstance(data, dict):
+        raise GitHubError(f"GitHub's answer for {what} is not an object")
+    return data

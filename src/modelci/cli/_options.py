@@ -20,3 +20,35 @@ def format_option(choices: list[str], default: str, help: str) -> Decorator:
         show_default=True,
         help=help,
     )
+
+
+def repo_option(help: str) -> Decorator:
+    """`--repo OWNER/NAME`, from GITHUB_REPOSITORY in a workflow."""
+    return click.option(
+        "--repo", envvar="GITHUB_REPOSITORY", show_envvar=True, metavar="OWNER/NAME", help=help
+    )
+
+
+def github_token_option(help: str) -> Decorator:
+    """`--github-token`, from GITHUB_TOKEN (preferred: an argument is visible to others)."""
+    return click.option(
+        "--github-token",
+        envvar="GITHUB_TOKEN",
+        show_envvar=True,
+        show_default=False,
+        metavar="TOKEN",
+        help=help + " Prefer the environment variable: a command-line argument is visible to "
+        "other processes.",
+    )
+
+
+def api_url_option() -> Decorator:
+    """`--api-url`, from GITHUB_API_URL (GitHub Enterprise Server)."""
+    return click.option(
+        "--api-url",
+        envvar="GITHUB_API_URL",
+        show_envvar=True,
+        metavar="URL",
+        help="GitHub REST API root (GitHub Enterprise Server: https://HOST/api/v3). "
+        "Default: https://api.github.com.",
+    )

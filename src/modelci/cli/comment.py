@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from modelci.cli._options import api_url_option, github_token_option, repo_option
 from modelci.errors import DataError, ExitCode, UsageError
 
 _SAY = {
@@ -24,13 +25,7 @@ _SAY = {
     type=click.Path(path_type=Path, dir_okay=False),
     help="Markdown file to post (the report.md written by `modelci check`).",
 )
-@click.option(
-    "--repo",
-    envvar="GITHUB_REPOSITORY",
-    show_envvar=True,
-    metavar="OWNER/NAME",
-    help="Repository of the pull request.",
-)
+@repo_option("Repository of the pull request.")
 @click.option(
     "--pr",
     type=click.IntRange(min=1),
@@ -51,23 +46,8 @@ _SAY = {
     help="Login the token posts as, if not the one GitHub reports (e.g. `my-app[bot]` for a "
     "GitHub App token). Default: asked of GitHub; github-actions[bot] for the workflow token.",
 )
-@click.option(
-    "--github-token",
-    envvar="GITHUB_TOKEN",
-    show_envvar=True,
-    show_default=False,
-    metavar="TOKEN",
-    help="Token allowed to write pull-request comments. Prefer the environment variable: "
-    "a command-line argument is visible to other processes.",
-)
-@click.option(
-    "--api-url",
-    envvar="GITHUB_API_URL",
-    show_envvar=True,
-    metavar="URL",
-    help="GitHub REST API root (GitHub Enterprise Server: https://HOST/api/v3). "
-    "Default: https://api.github.com.",
-)
+@github_token_option("Token allowed to write pull-request comments.")
+@api_url_option()
 def comment(
     report_file: Path,
     repo: str | None,

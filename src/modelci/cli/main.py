@@ -45,6 +45,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "comment",
         "Create or update the sticky report comment on a pull request.",
     ),
+    "retrain-pr": (
+        "modelci.cli.retrain_pr",
+        "retrain_pr",
+        "Open the retraining pull request from a pushed branch, or update the open one.",
+    ),
 }
 
 
