@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -52,3 +53,19 @@ def api_url_option() -> Decorator:
         help="GitHub REST API root (GitHub Enterprise Server: https://HOST/api/v3). "
         "Default: https://api.github.com.",
     )
+
+
+def write_output(
+    path: Path, text: str, *, what: str = "the report", option: str = "--output"
+) -> None:
+    """Write a file a command was asked for, atomically; an unwritable path is a usage error."""
+    from modelci.errors import UsageError
+    from modelci.files import write_text_atomic
+
+    try:
+        write_text_atomic(path, text)
+    except OSError as error:
+        raise UsageError(
+            f"cannot write {what} to {path}: {error.strerror or error}",
+            hint=f"Choose an {option} path in a writable directory.",
+        ) from error

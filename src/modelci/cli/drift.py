@@ -94,6 +94,7 @@ def drift(
       modelci drift --current data/test.parquet --reference data/train.parquet \\
         --model models/model.pkl --output drift.json
     """
+    from modelci.cli._options import write_output
     from modelci.drift.render import exit_code, render_markdown, render_text, report_to_json
     from modelci.drift.run import DriftRequest, run_drift
 
@@ -111,9 +112,11 @@ def drift(
     report = run_drift(request, cwd=Path.cwd())
     as_json = json.dumps(report_to_json(report), indent=2, ensure_ascii=False) + "\n"
     if output is not None:
-        _write(output, as_json)
+        write_output(output, as_json)
     if markdown_file is not None:
-        _write(markdown_file, render_markdown(report))
+        write_output(
+            markdown_file, render_markdown(report), what="the markdown", option="--markdown"
+        )
     if output_format == "json":
         click.echo(as_json, nl=False)
     elif output_format == "markdown":
@@ -121,16 +124,3 @@ def drift(
     else:
         click.echo(render_text(report), nl=False)
     return exit_code(report)
-
-
-def _write(path: Path, text: str) -> None:
-    from modelci.errors import UsageError
-    from modelci.files import write_text_atomic
-
-    try:
-        write_text_atomic(path, text)
-    except OSError as error:
-        raise UsageError(
-            f"cannot write {path}: {error.strerror or error}",
-            hint="Choose a path in a writable directory.",
-        ) from error

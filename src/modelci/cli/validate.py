@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from modelci.cli._options import format_option
+from modelci.cli._options import format_option, write_output
 from modelci.errors import ExitCode
 
 
@@ -83,7 +83,7 @@ def validate(
     if output is None:
         click.echo(rendered, nl=False)
     else:
-        _write_atomically(output, rendered)
+        write_output(output, rendered)
         verdict = "all valid" if all_valid else "INVALID data"
         click.echo(f"Wrote the {output_format} report to {output} ({verdict}).", err=True)
     return ExitCode.OK if all_valid else ExitCode.VALIDATION_FAILED
@@ -113,16 +113,3 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.samefile(b)
     except OSError:  # one of them does not exist (yet)
         return False
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    from modelci.errors import UsageError
-    from modelci.files import write_text_atomic
-
-    try:
-        write_text_atomic(path, text)
-    except OSError as error:
-        raise UsageError(
-            f"cannot write the report to {path}: {error.strerror or error}",
-            hint="Choose an --output path in a writable directory.",
-        ) from error

@@ -1,13 +1,12 @@
 """A DriftReport as terminal text, as markdown (table plus Mermaid histograms) and as JSON.
 
-Column names and category values are untrusted: in markdown they sit inside <code> with HTML
-entities escaped and `|` written as &#124; (no cell break, no tag); in Mermaid labels only a safe
-set of characters survives.
+Column names and category values are untrusted: in markdown they go through the report's
+escapers (modelci.report.escape: code spans and plain text that pings nobody); in Mermaid labels
+only a safe set of characters survives.
 """
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from modelci import __version__
 from modelci.drift.detect import ColumnDrift, DriftReport, Histogram
 from modelci.errors import ExitCode
+from modelci.report import escape
 
 SCHEMA_VERSION = 1
 _MERMAID_UNSAFE = re.compile(r"[^A-Za-z0-9 _.,:+\-/()%=]")
@@ -150,17 +150,11 @@ def _chart(column: ColumnDrift, hist: Histogram) -> list[str]:
 
 
 def _code(text: str) -> str:
-    return f"<code>{_cell(text)}</code>"
+    return escape.code(text)
 
 
 def _cell(text: str) -> str:
-    return (
-        html.escape(str(text))
-        .replace("|", "&#124;")
-        .replace("`", "&#96;")
-        .replace("\n", " ")
-        .replace("\r", " ")
-    )
+    return escape.text(text)
 
 
 def _mermaid(text: str) -> str:

@@ -10,7 +10,6 @@ pull request, even when GitHub failed after opening the first one.
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -74,45 +73,15 @@ def validate_label(label: str) -> str:
     return label
 
 
-def _sections(markdown: str) -> list[str]:
-    """The text split before each heading; the text before the first heading is a section."""
-    starts = [m.start() for m in _HEADING.finditer(markdown)]
-    bounds = [0, *[s for s in starts if s > 0], len(markdown)]
-    return [markdown[a:b] for a, b in itertools.pairwise(bounds) if markdown[a:b]]
-
-
-def _cut_note(left_out: int, limit: int) -> str:
-    return (
-        f"\n\n> … {left_out} section(s) left out to fit GitHub's {limit:,}-character limit; "
-        "the full reports are in the workflow's job summary.\n"
-    )
-
-
 def fit_to_limit(markdown: str, limit: int = MAX_BODY_CHARS) -> tuple[str, bool]:
-    """`markdown` cut to at most `limit` characters by whole sections, with a visible note.
+    """`markdown` cut to at most `limit` characters by the report's one truncator (whole
+    collapsed details, then sections of least importance, then table rows), with a visible note.
 
-    Returns (text, truncated). Sections (a heading and what follows it) are kept in order
-    until the next would not fit; a first section too long by itself is cut at a line.
-    The one place the body is shortened: a structure-aware truncator can replace it.
+    Returns (text, truncated).
     """
-    if len(markdown) <= limit:
-        return markdown, False
-    sections = _sections(markdown)
-    room = limit - len(_cut_note(len(sections), limit))
-    if room < 100:
-        raise ValueError(f"a limit of {limit} characters leaves no room for the body")
-    kept: list[str] = []
-    used = 0
-    for section in sections:
-        if used + len(section) > room:
-            break
-        kept.append(section)
-        used += len(section)
-    if not kept:
-        head = sections[0][:room]
-        kept = [head[: head.rfind("\n")] if "\n" in head else head]
-    text = "".join(kept).rstrip() + _cut_note(len(sections) - len(kept), limit)
-    return text, True
+    from modelci.report.truncate import truncate
+
+    return truncate(markdown, limit, where="the workflow run's job summary")
 
 
 def compose_body(*parts: str) -> str:

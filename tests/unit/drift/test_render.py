@@ -60,7 +60,7 @@ def test_json_follows_the_published_schema(report: DriftReport) -> None:
 def test_markdown_escapes_names_and_draws_only_drifted_columns(report: DriftReport) -> None:
     text = render_markdown(report)
     assert "<script>" not in text and "<b>" not in text
-    assert "| <code>a&#124;b&lt;script&gt;&#96;x&#96;</code> | numeric |" in text
+    assert "| <code>a&#124;b&#60;script&#62;&#96;x&#96;</code> | numeric |" in text
     assert text.count("```mermaid") == 2  # the two drifted columns, not `steady`
     assert 'x-axis ["plain", "_b_", "new__"]' in text
     assert "### <code>steady</code>" not in text

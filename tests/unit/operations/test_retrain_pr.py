@@ -149,20 +149,21 @@ def test_a_body_within_the_limit_is_kept_whole() -> None:
     assert fit_to_limit(body, 1000) == (body, False)
 
 
-def test_a_long_body_is_cut_by_whole_sections_with_a_note() -> None:
-    sections = [f"## Section {i}\n" + "y" * 300 + "\n" for i in range(10)]
-    text, cut = fit_to_limit("".join(sections), 1000)
+def test_a_long_body_is_cut_by_structure_with_a_visible_note() -> None:
+    details = "<details><summary>Samples</summary>\n\n" + "y\n" * 600 + "\n</details>\n"
+    body = "## Drift\n\n**Drift in 2 of 5 columns**\n\n" + details + "\n### Commits\n\nabc\n"
+    text, cut = fit_to_limit(body, 1000)
     assert cut and len(text) <= 1000
-    assert text.startswith(sections[0] + sections[1].rstrip())
-    assert "## Section 2" not in text
-    assert "8 section(s) left out to fit GitHub's 1,000-character limit" in text
+    assert "**Drift in 2 of 5 columns**" in text and "abc" in text
+    assert "<details>" not in text  # the collapsed details went first, nothing left open
+    assert "job summary" in text
 
 
 def test_one_huge_section_is_cut_at_a_line() -> None:
     body = "## Only\n" + ("z" * 99 + "\n") * 50
     text, cut = fit_to_limit(body, 1000)
     assert cut and len(text) <= 1000 and text.startswith("## Only\n")
-    assert "1 section(s) left out" not in text  # the section itself is kept, shortened
+    assert text.count("<details>") == text.count("</details>")
 
 
 def test_the_default_limit_is_githubs() -> None:
