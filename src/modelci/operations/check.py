@@ -12,14 +12,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from modelci import stats
 from modelci.adapters import dvc, git
-from modelci.config import SECTION, Config, IntervalsConfig, PredictionsConfig, load_config
-from modelci.errors import DataError
+from modelci.config import SECTION, Config, load_config
 from modelci.files import exclusive_lock
-from modelci.metrics import Change, diff_files
-from modelci.metrics.diff import is_number
-from modelci.report.model import MetricInterval, Report, Verdict
+from modelci.metrics import diff_files
+from modelci.operations.intervals import intervals_for
+from modelci.report.model import Report, Verdict
 from modelci.report.plots import load_plot
 from modelci.rules import evaluate_gates
 
@@ -104,7 +102,7 @@ def _check(
     _compare_params(config, project, params_path, report)
     if config.predictions is not None:
         progress("step", f"Bootstrap intervals from {config.predictions.path}")
-        report.intervals = _intervals(config.predictions, config.intervals, root, report)
+        report.intervals = intervals_for(config.predictions, config.intervals, root, report)
     report.gates = evaluate_gates(
         config.gates, report.metrics, report.intervals, file=_relative(params_path, root)
     )
@@ -178,118 +176,3 @@ def _compare_params(
 
 def _relative(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix() if path.is_relative_to(root) else ""
-
-
-# Metrics files round to 4 decimals: a larger gap means the predictions are not what the metrics
-# were computed from (another threshold, another file).
-_RECOMPUTE_TOLERANCE = 5e-4
-
-
-def _intervals(
-    predictions: PredictionsConfig, settings: IntervalsConfig, root: Path, report: Report
-) -> list[MetricInterval]:
-    """Bootstrap intervals for each metric the predictions can recompute, by `file:key`.
-
-    A metric is recomputed for the metrics key of the same name (`f1`, `roc_auc`, ...) when
-    exactly one metrics file holds it. The head's predictions must be readable (they are this
-    change's output); the base's may be missing (older commits): the change then has no interval.
-    """
-    targets = _recomputable(report)
-    if not targets:
-        report.warnings.append(
-            f"no metric in the metrics files can be recomputed from {predictions.path} "
-            f"(by key: {', '.join(stats.METRICS)}): no intervals"
-        )
-        return []
-    columns = {
-        "id_column": predictions.id,
-        "label_column": predictions.label,
-        "score_column": predictions.score,
-    }
-    try:
-        data = dvc.read_file(root, predictions.path)
-    except FileNotFoundError:
-        raise DataError(
-            f"{predictions.path}: predictions file not found on the head",
-            file=predictions.path,
-            hint="does the evaluate stage write it? (`modelci.predictions.path` in params.yaml)",
-        ) from None
-    head = stats.read_predictions(data, predictions.path, **columns)
-    base = None
-    if report.base is not None:
-        try:
-            # Committed (`cache: false`) files come straight from git; opening DVC at the base
-            # revision costs far more, so it is only the fallback for DVC-cached ones.
-            base_sha = report.base.sha
-            base_data = git.show_bytes(root, base_sha, predictions.path) if base_sha else None
-            if base_data is None:
-                base_data = dvc.read_file(root, predictions.path, report.base.sha)
-            base = stats.read_predictions(base_data, predictions.path, **columns)
-        except (FileNotFoundError, DataError) as error:
-            problem = "file not found" if isinstance(error, FileNotFoundError) else str(error)
-            report.warnings.append(
-                f"predictions {predictions.path} could not be read on the base ({problem}): "
-                "intervals cover the head only, and significant gates judge the point change"
-            )
-    estimates = stats.bootstrap(
-        head,
-        base,
-        tuple(targets),
-        threshold=predictions.threshold,
-        confidence=settings.confidence,
-        resamples=settings.resamples,
-        seed=settings.seed,
-    )
-    if estimates.unpaired_reason:
-        report.warnings.append(f"intervals of the change are unpaired: {estimates.unpaired_reason}")
-    intervals = []
-    for estimate in estimates.metrics:
-        change = targets[estimate.metric]
-        _check_recomputed(report, change, estimate, predictions)
-        if estimate.head is None:
-            report.warnings.append(
-                f"{change.name}: undefined on most resamples of {predictions.path} "
-                "(one class only?): no interval"
-            )
-            continue
-        intervals.append(
-            MetricInterval(
-                metric=estimate.metric,
-                source=change.name,
-                head=estimate.head,
-                base=estimate.base,
-                delta=estimate.delta,
-                paired=estimate.paired if estimate.delta else None,
-                resamples=estimates.resamples,
-            )
-        )
-    return intervals
-
-
-def _recomputable(report: Report) -> dict[str, Change]:
-    found: dict[str, list[Change]] = {}
-    for change in report.metrics:
-        if change.key in stats.METRICS and change.in_head and is_number(change.head):
-            found.setdefault(change.key, []).append(change)
-    for key, changes in found.items():
-        if len(changes) > 1:
-            report.warnings.append(
-                f"`{key}` is in several metrics files ({', '.join(c.file for c in changes)}): "
-                "which one the predictions belong to is unknown, so it gets no interval"
-            )
-    return {key: changes[0] for key, changes in found.items() if len(changes) == 1}
-
-
-def _check_recomputed(
-    report: Report, change: Change, estimate: stats.MetricEstimate, predictions: PredictionsConfig
-) -> None:
-    sides = [("head", change.head, estimate.head_value)]
-    if change.in_base and is_number(change.base) and estimate.base_value is not None:
-        sides.append(("base", change.base, estimate.base_value))
-    for side, written, recomputed in sides:
-        if abs(float(written) - recomputed) > _RECOMPUTE_TOLERANCE:
-            report.warnings.append(
-                f"{change.name} is {float(written):g} on the {side}, but {recomputed:.4g} "
-                f"recomputed from {predictions.path}: is `modelci.predictions.threshold` "
-                "the one the evaluate stage uses?"
-            )
