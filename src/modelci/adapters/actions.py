@@ -15,10 +15,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
-
-if TYPE_CHECKING:
-    from modelci.report.model import Report
+from typing import TextIO
 
 # GitHub refuses a step summary over 1 MiB; stay under it.
 MAX_SUMMARY_BYTES = 1024 * 1024 - 1024
@@ -181,57 +178,3 @@ class Actions:
                 delimiter = f"modelci_{secrets.token_hex(8)}"
                 handle.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
         return True
-
-
-def publish_report(
-    actions: Actions,
-    report: Report,
-    markdown: str,
-    paths: Mapping[str, Path],
-    config_file: str,
-    root: Path,
-) -> None:
-    """Job summary, outputs and annotations for a finished check; file paths are under `root`."""
-    from modelci.metrics.diff import flatten
-
-    actions.append_summary(markdown)
-    head_metrics = {c.name: c.head for c in report.metrics if c.in_head}
-    actions.set_outputs(
-        {
-            "verdict": report.verdict.value,
-            "exit-code": str(int(report.verdict.exit_code)),
-            "report-markdown": str(paths["markdown"]),
-            "report-json": str(paths["json"]),
-            "metrics": json.dumps(
-                flatten(head_metrics) if head_metrics else {}, separators=(",", ":")
-            ),
-        }
-    )
-    count = 0
-    for result in report.invalid_datasets:
-        for failure in result.failures:
-            if count >= MAX_ANNOTATIONS:
-                break
-            sample = next((s for s in failure.samples if s.line is not None), None)
-            column = f"{failure.column} · " if failure.column else ""
-            example = f" (e.g. line {sample.line}: {sample.value})" if sample else ""
-            actions.error(
-                f"{column}{failure.check}: {failure.count} row(s) fail{example}",
-                file=result.path,
-                line=sample.line if sample and result.is_csv else None,
-                title=f"Invalid data in {result.dataset}",
-                base=root,
-            )
-            count += 1
-    for gate in report.failed_gates:
-        actions.error(
-            "; ".join(gate.reasons),
-            file=config_file,
-            line=gate.line,
-            title=f"Gate failed: {gate.metric}",
-            base=root,
-        )
-    if report.error:
-        actions.error(report.error, file="dvc.yaml", title="Pipeline failed", base=root)
-    for warning in report.warnings:
-        actions.warning(warning)

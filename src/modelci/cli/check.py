@@ -90,7 +90,9 @@ def check(
     markdown = written.markdown_text
     if actions:
         config_file = params_file.as_posix()
-        gha.publish_report(
+        from modelci.operations.action import publish_report
+
+        publish_report(
             actions,
             report,
             markdown,

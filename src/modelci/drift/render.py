@@ -1,7 +1,7 @@
 """A DriftReport as terminal text, as markdown (table plus Mermaid histograms) and as JSON.
 
 Column names and category values are untrusted: in markdown they go through the report's
-escapers (modelci.report.escape: code spans and plain text that pings nobody); in Mermaid labels
+escapers (modelci.escape: code spans and plain text that pings nobody); in Mermaid labels
 only a safe set of characters survives.
 """
 
@@ -11,10 +11,9 @@ import math
 import re
 from typing import Any
 
-from modelci import __version__
+from modelci import __version__, escape
 from modelci.drift.detect import ColumnDrift, DriftReport, Histogram
 from modelci.errors import ExitCode
-from modelci.report import escape
 
 SCHEMA_VERSION = 1
 _MERMAID_UNSAFE = re.compile(r"[^A-Za-z0-9 _.,:+\-/()%=]")

@@ -8,14 +8,16 @@ annotations and step outputs; nothing here reads the environment or prints.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from modelci import ISSUES_URL
+from modelci.adapters.actions import MAX_ANNOTATIONS, Actions
 from modelci.errors import ExitCode
-from modelci.report.model import Verdict
+from modelci.report.model import Report, Verdict
 
 FORK_DOC = "docs/fork-pull-requests.md"
 
@@ -288,3 +290,57 @@ def comment_failure(exit_code: int, status: int | None, *, fork: bool) -> Outcom
             f"Could not post the report comment (exit {exit_code}): see the error above.",
         ),
     )
+
+
+def publish_report(
+    actions: Actions,
+    report: Report,
+    markdown: str,
+    paths: Mapping[str, Path],
+    config_file: str,
+    root: Path,
+) -> None:
+    """Job summary, outputs and annotations for a finished check; file paths are under `root`."""
+    from modelci.metrics.diff import flatten
+
+    actions.append_summary(markdown)
+    head_metrics = {c.name: c.head for c in report.metrics if c.in_head}
+    actions.set_outputs(
+        {
+            "verdict": report.verdict.value,
+            "exit-code": str(int(report.verdict.exit_code)),
+            "report-markdown": str(paths["markdown"]),
+            "report-json": str(paths["json"]),
+            "metrics": json.dumps(
+                flatten(head_metrics) if head_metrics else {}, separators=(",", ":")
+            ),
+        }
+    )
+    count = 0
+    for result in report.invalid_datasets:
+        for failure in result.failures:
+            if count >= MAX_ANNOTATIONS:
+                break
+            sample = next((s for s in failure.samples if s.line is not None), None)
+            column = f"{failure.column} · " if failure.column else ""
+            example = f" (e.g. line {sample.line}: {sample.value})" if sample else ""
+            actions.error(
+                f"{column}{failure.check}: {failure.count} row(s) fail{example}",
+                file=result.path,
+                line=sample.line if sample and result.is_csv else None,
+                title=f"Invalid data in {result.dataset}",
+                base=root,
+            )
+            count += 1
+    for gate in report.failed_gates:
+        actions.error(
+            "; ".join(gate.reasons),
+            file=config_file,
+            line=gate.line,
+            title=f"Gate failed: {gate.metric}",
+            base=root,
+        )
+    if report.error:
+        actions.error(report.error, file="dvc.yaml", title="Pipeline failed", base=root)
+    for warning in report.warnings:
+        actions.warning(warning)

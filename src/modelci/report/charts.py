@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from modelci.report import escape
+from modelci import escape
 from modelci.report.model import PlotData
 
 GRID_POINTS = 21

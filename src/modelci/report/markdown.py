@@ -4,16 +4,16 @@ Order: one-line verdict, gates table, what went wrong, params that changed, data
 other metrics, plots (Mermaid charts, which GitHub renders in comments, with their data in a
 collapsed table), pipeline stages, warnings, commits compared. The whole text never exceeds
 MAX_REPORT_CHARS: `truncate` cuts it by structure (see report/truncate.py for the order).
-Every untrusted text goes through report/escape.py.
+Every untrusted text goes through modelci/escape.py.
 """
 
 from __future__ import annotations
 
 from functools import partial
 
+from modelci.escape import code, fence, plural, text
 from modelci.metrics.diff import Change
 from modelci.report import charts, values
-from modelci.report.escape import code, fence, plural, text
 from modelci.report.model import MetricInterval, PlotData, Report, Verdict
 from modelci.report.truncate import cap_rows, truncate
 

@@ -10,7 +10,7 @@ from modelci.errors import ExitCode
 from modelci.stats.intervals import Interval, MetricInterval
 
 __all__ = ["Interval", "MetricInterval", "PlotData", "Report", "Verdict"]
-from modelci.report.escape import plural
+from modelci.escape import plural
 
 if TYPE_CHECKING:
     from modelci.adapters.dvc import ReproResult

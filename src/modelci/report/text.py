@@ -11,8 +11,8 @@ from functools import partial
 
 import click
 
+from modelci.escape import printable
 from modelci.report import charts, values
-from modelci.report.escape import printable
 from modelci.report.model import MetricInterval, Report, Verdict
 
 _MAX_ROWS = 50

@@ -1,6 +1,6 @@
 """Numbers as the report shows them, in report.md and on the terminal alike.
 
-`escape` renders a value that is not a number (report/escape.py's `text` for Markdown,
+`escape` renders a value that is not a number (modelci/escape.py's `text` for Markdown,
 `printable` for a terminal).
 """
 

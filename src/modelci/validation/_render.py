@@ -2,7 +2,7 @@
 
 Data values and column names are untrusted input: the text rendering shows them printable
 (control characters escaped), the Markdown rendering uses the report's escapers
-(modelci/report/escape.py): every character that could start markup becomes an HTML character
+(modelci/escape.py): every character that could start markup becomes an HTML character
 reference, and no mention pings.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import PurePath
 from typing import Any
 
-from modelci.report import escape
+from modelci import escape
 from modelci.validation._results import CheckFailure, FailureSample, ValidationResult
 
 _MD_EXAMPLES = 3  # sample values in the table's "examples" cell; the rest are in <details>

@@ -13,7 +13,7 @@ from modelci.report.charts import GRID_POINTS, grid_for, resample
 from modelci.report.plots import load_plot
 from tests.support.tools import ROOT, require_tool
 from tests.unit.report.reports import sample_report
-from tests.unit.report.test_escape import hostile_report
+from tests.unit.test_escape import hostile_report
 
 PARSER = ROOT / "tests/support/mermaid_parse.mjs"
 

@@ -2,8 +2,8 @@ import json
 import math
 from pathlib import Path
 
+from modelci.escape import fence
 from modelci.report import Report, Verdict, render_markdown, write_reports
-from modelci.report.escape import fence
 from tests.unit.report.reports import HEAD, sample_report, with_intervals
 
 

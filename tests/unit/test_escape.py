@@ -10,9 +10,9 @@ import pytest
 
 from modelci.adapters.dvc import ReproResult
 from modelci.adapters.git import Revision
+from modelci.escape import code, fence, mermaid, text
 from modelci.metrics import diff_files
 from modelci.report import PlotData, Report, Verdict, render_markdown
-from modelci.report.escape import code, fence, mermaid, text
 from modelci.report.text import render_text
 from modelci.validation import CheckFailure, FailureSample, ValidationResult
 from tests.unit.report.reports import gate_result
