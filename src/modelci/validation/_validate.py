@@ -65,6 +65,15 @@ def validate_file(
     path = Path(path)
     kind = file_kind(path)
     schema, label = resolve_schema(schema)
+    if path.is_symlink() and not path.exists():  # a dangling link or a loop: say which
+        try:
+            path.open("rb").close()
+        except OSError as error:
+            raise DataError(
+                f"cannot read {path_text}: {error.strerror or error}",
+                file=path_text,
+                hint="The path is a symbolic link that leads nowhere readable; fix the link.",
+            ) from error
     if not path.exists():
         raise DataError(
             f"data file not found: {path_text}",
