@@ -76,18 +76,14 @@ def _gates(report: Report, intervals: dict[str, MetricInterval]) -> list[str]:
         return [] if report.verdict is not Verdict.PASS else ["_No gates configured._"]
     rows = []
     for gate in report.gates:
-        rule = []
-        if gate.threshold is not None:
-            rule.append(f"{'≥' if gate.direction == 'higher' else '≤'} {gate.threshold:g}")
-        if gate.max_regression is not None:
-            rule.append(f"regression ≤ {text(gate.max_regression)}")
+        rule = values.gate_rule(gate, at_least="≥", at_most="≤", escape=text)
         result = "✅ pass" if gate.passed else "❌ " + text("; ".join(gate.reasons))
         if gate.notes:
             result += " <br>_" + text("; ".join(gate.notes)) + "_"
         interval = intervals.get(gate.source or "")
         rows.append(
             f"| {code(gate.metric)} | {number(gate.base)} | {with_interval(gate.head, interval)} "
-            f"| {change_with_interval(gate.delta, None, interval)} | {' and '.join(rule)} "
+            f"| {change_with_interval(gate.delta, None, interval)} | {rule} "
             f"| {result} |"
         )
     return [

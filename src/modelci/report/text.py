@@ -76,11 +76,7 @@ def _gates(report: Report, intervals: dict[str, MetricInterval], style: _Style) 
     rows = []
     results = []
     for gate in report.gates:
-        rule = []
-        if gate.threshold is not None:
-            rule.append(f"{'>=' if gate.direction == 'higher' else '<='} {gate.threshold:g}")
-        if gate.max_regression is not None:
-            rule.append(f"regression <= {gate.max_regression}")
+        rule = values.gate_rule(gate, at_least=">=", at_most="<=", escape=printable)
         interval = intervals.get(gate.source or "")
         rows.append(
             [
@@ -88,7 +84,7 @@ def _gates(report: Report, intervals: dict[str, MetricInterval], style: _Style) 
                 number(gate.base),
                 values.with_interval(gate.head, interval, escape=printable),
                 values.change_with_interval(gate.delta, None, interval),
-                " and ".join(rule),
+                rule,
             ]
         )
         reason = "pass" if gate.passed else "fail: " + printable("; ".join(gate.reasons))

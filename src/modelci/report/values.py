@@ -11,6 +11,7 @@ from typing import Any
 
 from modelci.metrics.diff import Change, is_number
 from modelci.report.model import MetricInterval
+from modelci.rules import GateResult
 
 Escape = Callable[[Any], str]
 
@@ -67,3 +68,13 @@ def interval_note(intervals: list[MetricInterval]) -> str | None:
     return (
         f"Intervals: {first.head.confidence:.0%} bootstrap, {first.resamples:,} resamples{paired}."
     )
+
+
+def gate_rule(gate: GateResult, *, at_least: str, at_most: str, escape: Escape) -> str:
+    """`>= 0.9 and regression <= 0.02`, with the comparison signs the output uses."""
+    rule = []
+    if gate.threshold is not None:
+        rule.append(f"{at_least if gate.direction == 'higher' else at_most} {gate.threshold:g}")
+    if gate.max_regression is not None:
+        rule.append(f"regression {at_most} {escape(gate.max_regression)}")
+    return " and ".join(rule)
