@@ -13,9 +13,9 @@ import hashlib
 import json
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from modelci import __version__, stats
+from modelci import __version__
 from modelci.adapters import dvc, git
 from modelci.config import IntervalsConfig, PredictionsConfig
 from modelci.errors import DataError
@@ -23,6 +23,9 @@ from modelci.files import write_text_atomic
 from modelci.metrics import Change
 from modelci.metrics.diff import is_number
 from modelci.report.model import Interval, MetricInterval, Report
+
+if TYPE_CHECKING:
+    from modelci import stats
 
 _FORMAT = 1  # bump when the stored shape changes
 CACHE = Path(".dvc/tmp/modelci/intervals")
@@ -155,6 +158,8 @@ def _compute(
     exactly one metrics file holds it. The head's predictions must be readable (they are this
     change's output); the base's may be missing (older commits): the change then has no interval.
     """
+    from modelci import stats  # numpy: only when predictions are configured
+
     targets = _recomputable(report)
     if not targets:
         report.warnings.append(
@@ -210,6 +215,8 @@ def _compute(
 
 
 def _recomputable(report: Report) -> dict[str, Change]:
+    from modelci import stats  # numpy: only when predictions are configured
+
     found: dict[str, list[Change]] = {}
     for change in report.metrics:
         if change.key in stats.METRICS and change.in_head and is_number(change.head):

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-import numpy as np
-
 from modelci import escape
 from modelci.report.model import PlotData
 
@@ -28,11 +26,15 @@ def resample(points: Points, grid: Sequence[float]) -> list[float]:
         by_x.setdefault(x, []).append(y)
     xs = sorted(by_x)
     ys = [sum(by_x[x]) / len(by_x[x]) for x in xs]
+    import numpy as np  # only when a curve is drawn: a check without plots never imports it
+
     return [float(v) for v in np.interp(grid, xs, ys)]
 
 
 def grid_for(*curves: Points) -> list[float]:
     xs = [x for curve in curves for x, _ in curve]
+    import numpy as np
+
     return [float(v) for v in np.linspace(min(xs), max(xs), GRID_POINTS)]
 
 

@@ -3,11 +3,20 @@
 bootstrap(head, base, metrics, ...)  percentile intervals, paired when both scored the same rows
 read_predictions(data, path, ...)    a CSV or Parquet predictions file, checked
 METRICS                              the metrics it can recompute, by name
+
+Names load on first use: the report imports `modelci.stats.intervals` (plain data) on every
+check, and that must not import numpy.
 """
 
-from modelci.stats._bootstrap import Estimates, MetricEstimate, bootstrap
-from modelci.stats._metrics import METRICS
-from modelci.stats._predictions import Predictions, pairing, read_predictions
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from modelci.stats._bootstrap import Estimates, MetricEstimate, bootstrap
+    from modelci.stats._metrics import METRICS
+    from modelci.stats._predictions import Predictions, pairing, read_predictions
 
 __all__ = [
     "METRICS",
@@ -18,3 +27,21 @@ __all__ = [
     "pairing",
     "read_predictions",
 ]
+
+_HOME = {
+    "Estimates": "_bootstrap",
+    "MetricEstimate": "_bootstrap",
+    "bootstrap": "_bootstrap",
+    "METRICS": "_metrics",
+    "Predictions": "_predictions",
+    "pairing": "_predictions",
+    "read_predictions": "_predictions",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        value = getattr(importlib.import_module(f"modelci.stats.{_HOME[name]}"), name)
+        globals()[name] = value  # later lookups (and monkeypatching in tests) see a plain name
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
