@@ -8,25 +8,26 @@ run in is all it takes; the fixtures read the same `modelci:` section `modelci c
         scores = model.model.predict_proba(fraud[model.features])[:, 1]
         assert scores.mean() > modelci_config.predictions.threshold
 
-- `model`: the workspace model (`modelci.model`, default models/model.json and the file it
-  names), loaded only after its SHA-256 matches the one recorded at training. `.model` is the
+- `model`: the workspace model (models/model.json and the file it names), loaded only after
+  its SHA-256 matches the one recorded at training (modelci.modelfile). `.model` is the
   estimator, `.features` its input columns, `.label` the label column, `.metadata` the record.
 - `test_data`: the test split named by `modelci.test_data`, as a pandas DataFrame.
 - `predictions`: the per-row predictions file `modelci.predictions.path` names, as a DataFrame.
 - `modelci_config`: the validated configuration itself.
 
 The params file is the one `modelci check` ran with (it passes MODELCI_PARAMS_FILE to the test
-command), else params.yaml in the directory pytest was started from, else in its rootdir. Every
+command), else params.yaml in the directory pytest was started from, else in its rootdir. Paths
+in it are relative to the project: MODELCI_PROJECT_ROOT under the check, else the params file's
+folder. Every
 fixture is session-scoped: the model is verified and loaded once. A missing or refused file fails
 the tests that use it, with what to do (never a skip: a skip would read as a pass).
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 
@@ -36,8 +37,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from modelci.config import Config
+    from modelci.modelfile import LoadedModel
 
-PARAMS_ENV = "MODELCI_PARAMS_FILE"  # set by `modelci check` (modelci.testsuite.run)
+# Set by `modelci check` for its test command (modelci.testsuite.run).
+PARAMS_ENV = "MODELCI_PARAMS_FILE"
+ROOT_ENV = "MODELCI_PROJECT_ROOT"
 AFTER_PIPELINE = (
     "Under `modelci check`, tests that read the pipeline's outputs need "
     "`modelci.tests.when: after-pipeline`."
@@ -53,6 +57,12 @@ def params_file(config: pytest.Config) -> Path:
         return Path(given)
     started = Path(config.invocation_params.dir) / "params.yaml"
     return started if started.is_file() else config.rootpath / "params.yaml"
+
+
+def project_root(config: Config) -> Path:
+    """Where the configuration's paths start: the check's project, else the params file's folder."""
+    given = os.environ.get(ROOT_ENV)
+    return Path(given) if given else config.source.parent
 
 
 def _fail(error: ModelciError, *, after_pipeline: bool = False) -> NoReturn:
@@ -73,12 +83,12 @@ def modelci_config(pytestconfig: pytest.Config) -> Config:
 
 
 @pytest.fixture(scope="session")
-def model(modelci_config: Config) -> Any:
+def model(modelci_config: Config) -> LoadedModel:
     """The workspace model, hash-verified before it is deserialised (modelci.modelfile)."""
-    # Imported by name: the safe loader is its own package, and this plugin needs it only here.
-    modelfile = importlib.import_module("modelci.modelfile")
+    from modelci.modelfile import load_workspace_model
+
     try:
-        return modelfile.load_workspace_model(modelci_config.source.parent)
+        return load_workspace_model(project_root(modelci_config))
     except ModelciError as error:
         _fail(error, after_pipeline=True)
 
@@ -111,7 +121,7 @@ def predictions(modelci_config: Config) -> pd.DataFrame:
 def _read(path: str, config: Config) -> pd.DataFrame:
     from modelci.drift.data import DataSource, read_frame
 
-    root = config.source.parent
+    root = project_root(config)
     try:  # a workspace source is read as given: make it the project's file, wherever pytest runs
         return read_frame(DataSource(str(root / path)), root=root)
     except ModelciError as error:

@@ -27,8 +27,10 @@ from modelci.testsuite.junit import JUnitReadError, TestCounts, TestFailure, rea
 
 TestsStatus = Literal["passed", "failed", "no-tests", "crashed"]
 LOG_TAIL_LINES = 40
-# The params file the check read, for the `modelci.testing` fixtures in the child process.
+# The params file the check read and the project it checks, for the `modelci.testing` fixtures
+# in the child process (the names are the plugin's; it does not import this module).
 PARAMS_ENV = "MODELCI_PARAMS_FILE"
+ROOT_ENV = "MODELCI_PROJECT_ROOT"
 KEY = "modelci.tests.command"
 
 
@@ -112,6 +114,7 @@ def run_tests(
     junit.unlink(missing_ok=True)  # never read an earlier run's results
     child_env = dict(os.environ if env is None else env)
     child_env[PARAMS_ENV] = str(params_file.resolve())
+    child_env[ROOT_ENV] = str(root.resolve())
     tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
     started = time.monotonic()
     try:

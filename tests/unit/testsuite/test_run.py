@@ -140,7 +140,7 @@ def test_python_is_the_one_on_the_users_path_and_sees_the_params_file(tmp_path: 
     fake = bin_dir / "python"
     fake.write_text(
         "#!/bin/sh\n"
-        'echo "<testsuite><testcase classname=\\"fake\\" name=\\"$MODELCI_PARAMS_FILE\\"/></testsuite>" > junit.xml\n'
+        'echo "<testsuite><testcase classname=\\"$MODELCI_PROJECT_ROOT\\" name=\\"$MODELCI_PARAMS_FILE\\"/></testsuite>" > junit.xml\n'
     )
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
@@ -148,7 +148,7 @@ def test_python_is_the_one_on_the_users_path_and_sees_the_params_file(tmp_path: 
     assert (result.status, result.counts.total) == ("passed", 1)
     # the fake wrote the params file the check read, as an absolute path, into the XML
     xml = (tmp_path / "junit.xml").read_text()
-    assert f'name="{(tmp_path / "params.yaml").resolve()}"' in xml
+    assert f'classname="{tmp_path.resolve()}" name="{(tmp_path / "params.yaml").resolve()}"' in xml
 
 
 def test_junit_naming_a_directory_is_a_configuration_error(tmp_path: Path) -> None:
