@@ -79,7 +79,8 @@ def modelci_config(pytestconfig: pytest.Config) -> Config:
     try:
         return load_config(params_file(pytestconfig))
     except ModelciError as error:
-        _fail(error)
+        problem = error
+    _fail(problem)  # outside the except block: the failure shows no chained traceback
 
 
 @pytest.fixture(scope="session")
@@ -90,7 +91,8 @@ def model(modelci_config: Config) -> LoadedModel:
     try:
         return load_workspace_model(project_root(modelci_config))
     except ModelciError as error:
-        _fail(error, after_pipeline=True)
+        problem = error
+    _fail(problem, after_pipeline=True)
 
 
 @pytest.fixture(scope="session", name="test_data")
@@ -125,4 +127,5 @@ def _read(path: str, config: Config) -> pd.DataFrame:
     try:  # a workspace source is read as given: make it the project's file, wherever pytest runs
         return read_frame(DataSource(str(root / path)), root=root)
     except ModelciError as error:
-        _fail(error, after_pipeline=True)
+        problem = error
+    _fail(problem, after_pipeline=True)
