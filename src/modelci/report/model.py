@@ -118,8 +118,8 @@ class Report:
             )
         return (
             f"Pass: {plural(len(self.gates), 'gate')} held"
-            + (f"; {self._tests_summary}" if self.tests else "")
             + (" (first run: no base to compare)" if self.base is None else "")
+            + (f"; {self._tests_summary}" if self.tests else "")
         )
 
     @property
