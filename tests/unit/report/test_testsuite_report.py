@@ -85,6 +85,7 @@ def test_summary_of_a_pass_counts_the_tests_and_report_only_failures() -> None:
     assert report.summary == (
         "Pass: 1 gate held (first run: no base to compare); team tests: 6 of 6 tests passed"
     )
+    report.base = sample_report().base
     report.tests = make_tests_result(mode="report-only")
     assert not report.tests_failed
     assert report.summary == (
