@@ -19,6 +19,7 @@ from modelci.config.models import (
     ReportConfig,
     Tolerance,
 )
+from modelci.config.slices import SliceColumn, SliceGateConfig, SlicesConfig
 
 __all__ = [
     "SECTION",
@@ -33,6 +34,9 @@ __all__ = [
     "PredictionsConfig",
     "RegressionMode",
     "ReportConfig",
+    "SliceColumn",
+    "SliceGateConfig",
+    "SlicesConfig",
     "Tolerance",
     "load_config",
 ]

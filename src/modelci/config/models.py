@@ -192,6 +192,9 @@ class IntervalsConfig(_Model):
     seed: Annotated[int, Field(strict=True)] = 0
 
 
+from modelci.config.slices import SlicesConfig  # noqa: E402  # it builds on the models above
+
+
 class ModelciSection(_Model):
     """The `modelci:` section of params.yaml."""
 
@@ -201,6 +204,9 @@ class ModelciSection(_Model):
     predictions: PredictionsConfig | None = None
     intervals: IntervalsConfig = Field(default_factory=IntervalsConfig)
     drift: DriftConfig | None = Field(default=None, description="`modelci drift` settings")
+    slices: SlicesConfig | None = Field(
+        default=None, description="metrics and gates per slice of the test data"
+    )
 
     @field_validator("data", "gates", mode="before")
     @classmethod

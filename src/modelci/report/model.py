@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from modelci.adapters.git import Revision
     from modelci.metrics import Change
     from modelci.rules import GateResult
+    from modelci.slices import SlicesResult
     from modelci.validation import ValidationResult
 
 
@@ -79,6 +80,7 @@ class Report:
     error_log: str | None = None  # tail of the failing command's output
     config_changed: bool = False  # the `modelci:` section differs from the base
     intervals: list[MetricInterval] = field(default_factory=list)  # from per-row predictions
+    slices: SlicesResult | None = None  # metrics and gates per slice of the test set
 
     @property
     def failed_gates(self) -> list[GateResult]:
@@ -100,11 +102,18 @@ class Report:
             )
         if self.verdict is Verdict.ERROR:
             return f"Error: {self.error}"
+        slices = f"; {self.slices.summary}" if self.slices else ""
         if self.verdict is Verdict.FAIL:
             failed = self.failed_gates
-            return f"Fail: {len(failed)} of {plural(len(self.gates), 'gate')} failed: " + "; ".join(
-                gate.reasons[0] for gate in failed
+            if not failed:
+                return f"Fail: {plural(len(self.gates), 'gate')} held" + slices
+            return (
+                f"Fail: {len(failed)} of {plural(len(self.gates), 'gate')} failed: "
+                + "; ".join(gate.reasons[0] for gate in failed)
+                + slices
             )
-        return f"Pass: {plural(len(self.gates), 'gate')} held" + (
-            " (first run: no base to compare)" if self.base is None else ""
+        return (
+            f"Pass: {plural(len(self.gates), 'gate')} held"
+            + slices
+            + (" (first run: no base to compare)" if self.base is None else "")
         )
