@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -39,14 +39,7 @@ from pydantic_core import CoreSchema
 from modelci.config.models import FiniteFloat, GateConfig, NonEmpty
 
 SliceMetric = Literal["f1", "precision", "recall", "accuracy", "roc_auc", "average_precision"]
-SLICE_METRICS: tuple[SliceMetric, ...] = (
-    "f1",
-    "precision",
-    "recall",
-    "accuracy",
-    "roc_auc",
-    "average_precision",
-)
+SLICE_METRICS: tuple[SliceMetric, ...] = get_args(SliceMetric)
 
 
 class SliceColumn(BaseModel):
@@ -110,7 +103,8 @@ class SlicesConfig(BaseModel):
         description="the test data's row id column (default: `modelci.predictions.id`)",
     )
     columns: tuple[SliceColumn, ...] = Field(
-        min_length=1, description="a column name, or `{column, bins}`"
+        description="at least one: a column name, or `{column, bins}`",
+        json_schema_extra={"minItems": 1},
     )
     metrics: tuple[SliceMetric, ...] = Field(
         default=SLICE_METRICS, min_length=1, description="metrics computed in every slice"
@@ -137,6 +131,8 @@ class SlicesConfig(BaseModel):
 
     @model_validator(mode="after")
     def _distinct(self) -> SlicesConfig:
+        if not self.columns:
+            raise ValueError("`columns` is empty: name at least one column to slice on")
         names = [column.column for column in self.columns]
         twice = sorted({name for name in names if names.count(name) > 1})
         if twice:
