@@ -213,19 +213,24 @@ def bootstrap_groups(
     head_values = values(full_counts(head_levels), metrics)
     base_values = values(full_counts(base_levels), metrics) if base_levels else {}
 
+    # Every group's intervals of a metric at once: one quantile call per (metric, side).
+    head_intervals = {name: _intervals(head_draws[name], confidence) for name in metrics}
+    base_intervals = {name: _intervals(base_draws[name], confidence) for name in base_values}
+    delta_intervals = {
+        name: _intervals(head_draws[name] - base_draws[name], confidence) for name in base_values
+    }
+
     def estimate(name: str, group: int) -> MetricEstimate:
         head_value = float(head_values[name][0, group])
-        head_interval = _interval(head_draws[name][:, group], confidence)
         if name not in base_values or not base_rows[group]:
-            return MetricEstimate(name, head_value, head_interval)
-        head_draw, base_draw = head_draws[name][:, group], base_draws[name][:, group]
+            return MetricEstimate(name, head_value, head_intervals[name][group])
         return MetricEstimate(
             metric=name,
             head_value=head_value,
-            head=head_interval,
+            head=head_intervals[name][group],
             base_value=float(base_values[name][0, group]),
-            base=_interval(base_draw, confidence),
-            delta=_interval(head_draw - base_draw, confidence),
+            base=base_intervals[name][group],
+            delta=delta_intervals[name][group],
             paired=paired,
         )
 
@@ -313,6 +318,21 @@ def _concat(batches: list[_Batch] | Iterator[_Batch], side: int) -> dict[str, Ar
         for name, draws in batch[side].items():
             collected.setdefault(name, []).append(draws)
     return {name: np.concatenate(parts) for name, parts in collected.items()}
+
+
+def _intervals(draws: Array, confidence: float) -> list[Interval | None]:
+    """`_interval` of each column of (resamples, groups) draws; columns without an undefined
+    value share one quantile call (the same values as one call per column)."""
+    out: list[Interval | None] = [None] * draws.shape[1]
+    complete = np.isfinite(draws).all(axis=0)
+    if complete.any():
+        tail = (1 - confidence) / 2
+        lows, highs = np.quantile(draws[:, complete], [tail, 1 - tail], axis=0)
+        for group, low, high in zip(np.flatnonzero(complete), lows, highs, strict=True):
+            out[group] = Interval(low=float(low), high=float(high), confidence=confidence)
+    for group in np.flatnonzero(~complete):
+        out[group] = _interval(draws[:, group], confidence)
+    return out
 
 
 def _interval(draws: Array, confidence: float) -> Interval | None:
