@@ -13,24 +13,14 @@ slice with the whole-set bootstrap, the loop the grouped bootstrap replaces. The
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from gates import _best
 
 from modelci.config import IntervalsConfig, SlicesConfig
 from modelci.slices import SliceInputs, evaluate_slices
 from modelci.stats import METRICS, Predictions, bootstrap
-
-
-def _best(repeat: int, action: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def main() -> None:
