@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from modelci.config import Tolerance
 from modelci.escape import plural
 from modelci.rules.gates import GateResult
-from modelci.stats.intervals import MetricInterval
+from modelci.stats.intervals import Interval, MetricInterval
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,25 @@ class SliceMetric:
             "base_interval": interval.base.to_dict() if interval and interval.base else None,
             "delta_interval": interval.delta.to_dict() if interval and interval.delta else None,
         }
+
+    @classmethod
+    def from_dict(
+        cls, data: dict[str, Any], *, source: str, resamples: int, paired: bool | None
+    ) -> SliceMetric:
+        head = _interval(data["head_interval"])
+        delta = _interval(data["delta_interval"])
+        interval = None
+        if head is not None:
+            interval = MetricInterval(
+                metric=data["metric"],
+                source=source,
+                head=head,
+                base=_interval(data["base_interval"]),
+                delta=delta,
+                paired=paired if delta else None,
+                resamples=resamples,
+            )
+        return cls(metric=data["metric"], head=data["head"], base=data["base"], interval=interval)
 
 
 @dataclass(frozen=True)
@@ -86,6 +106,19 @@ class SliceResult:
             "metrics": [metric.to_dict() for metric in self.metrics],
             "gates": [gate.to_dict() for gate in self.gates],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, resamples: int, paired: bool | None) -> SliceResult:
+        name = f"{data['column']} = {data['value']}"
+        counts = ("column", "value", "rows", "positives", "base_rows", "base_positives", "small")
+        return cls(
+            **{key: data[key] for key in counts},
+            metrics=tuple(
+                SliceMetric.from_dict(m, source=name, resamples=resamples, paired=paired)
+                for m in data["metrics"]
+            ),
+            gates=tuple(_gate(gate) for gate in data["gates"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -148,3 +181,41 @@ class SlicesResult:
             "notes": list(self.notes),
             "slices": [s.to_dict() for s in self.slices],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SlicesResult:
+        """The result `to_dict` gave (remembered between checks)."""
+        resamples = data["resamples"]
+        return cls(
+            data=data["data"],
+            columns=tuple(data["columns"]),
+            metrics=tuple(data["metrics"]),
+            gated=tuple(data["gated"]),
+            min_support=data["min_support"],
+            slices=tuple(
+                SliceResult.from_dict(s, resamples=resamples, paired=data["paired"])
+                for s in data["slices"]
+            ),
+            resamples=resamples,
+            confidence=data["confidence"],
+            paired=data["paired"],
+            base_data=data["base_data"],
+            notes=tuple(data["notes"]),
+        )
+
+
+def _interval(data: dict[str, Any] | None) -> Interval | None:
+    return None if data is None else Interval(data["low"], data["high"], data["confidence"])
+
+
+def _gate(data: dict[str, Any]) -> GateResult:
+    tolerance = data["max_regression"]
+    plain = ("metric", "source", "base", "head", "threshold", "direction", "passed")
+    return GateResult(
+        **{key: data[key] for key in plain},
+        max_regression=None
+        if tolerance is None
+        else Tolerance(float(tolerance.rstrip("%")), relative=tolerance.endswith("%")),
+        reasons=tuple(data["reasons"]),
+        notes=tuple(data["notes"]),
+    )
