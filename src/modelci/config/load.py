@@ -107,8 +107,19 @@ def load_config(params_file: Path, *, require_section: bool = True) -> Config:
         gate.model_copy(update={"line": lines.get(f"{SECTION}.gates[{index}]")})
         for index, gate in enumerate(model.gates)
     )
-    model = model.model_copy(update={"gates": gates})
+    model = model.model_copy(update={"gates": gates, "slices": _with_lines(model.slices, lines)})
     return Config(source=params_file, section=model, raw=dict(section))
+
+
+def _with_lines(slices: SlicesConfig | None, lines: dict[str, int]) -> SlicesConfig | None:
+    """Slice gates know their line in the file, as the headline gates do (for annotations)."""
+    if slices is None:
+        return None
+    gates = tuple(
+        gate.model_copy(update={"line": lines.get(f"{SECTION}.slices.gates[{index}]")})
+        for index, gate in enumerate(slices.gates)
+    )
+    return slices.model_copy(update={"gates": gates})
 
 
 def _significance_needs_predictions(

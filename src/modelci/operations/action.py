@@ -340,6 +340,15 @@ def publish_report(
             title=f"Gate failed: {gate.metric}",
             base=root,
         )
+    for item in report.slices.failed if report.slices else ():
+        for gate in item.failed_gates:
+            actions.error(
+                "; ".join(gate.reasons),
+                file=config_file,
+                line=gate.line,
+                title=f"Slice gate failed: {item.name}",
+                base=root,
+            )
     if report.error:
         actions.error(report.error, file="dvc.yaml", title="Pipeline failed", base=root)
     for warning in report.warnings:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,12 +57,25 @@ def slices_for(config: Config, root: Path, report: Report) -> SlicesResult:
         parts = (config, report.base is not None, same, head_bytes, base_bytes, data_bytes)
         entry = root / CACHE / f"{_key(*parts)}.json"
         with contextlib.suppress(OSError, ValueError, KeyError, TypeError, AttributeError):
-            return SlicesResult.from_dict(json.loads(entry.read_text(encoding="utf-8")))
+            remembered = SlicesResult.from_dict(json.loads(entry.read_text(encoding="utf-8")))
+            return _with_lines(remembered, settings)
     result = _compute(config, root, report, head_bytes, base_bytes, same)
     if entry is not None:
         with contextlib.suppress(OSError):  # a read-only workspace computes; it only forgets
             write_text_atomic(entry, json.dumps(result.to_dict()))
     return result
+
+
+def _with_lines(result: SlicesResult, settings: SlicesConfig) -> SlicesResult:
+    """The gates' lines in params.yaml (not remembered: the file may have moved them)."""
+    lines: dict[str, int | None] = {gate.metric: gate.line for gate in settings.gates}
+    return replace(
+        result,
+        slices=tuple(
+            replace(item, gates=tuple(replace(g, line=lines.get(g.metric)) for g in item.gates))
+            for item in result.slices
+        ),
+    )
 
 
 def _compute(

@@ -55,6 +55,7 @@ def test_columns_by_name_or_with_bins_and_gates_in_every_slice(tmp_path: Path) -
         "0.1",
         "significant",
     )
+    assert gate.line == 12  # where a failure is annotated
 
 
 def test_every_problem_in_the_section_at_once_with_its_line(tmp_path: Path) -> None:

@@ -38,7 +38,7 @@ def slices(
             "data": "data/test.csv",
             "id": "id",
             "columns": ["category"],
-            "gates": [{"metric": "recall", "threshold": 0.7}],
+            "gates": [{"metric": "recall", "threshold": 0.7, "line": 31}],
             "max_slices": 1000,
             "min_support": min_support,
         }
@@ -132,3 +132,20 @@ def test_a_huge_slice_table_is_cut_by_rows_keeping_the_failures() -> None:
         shown = table.count("| <code>category</code>")
         assert 40 < shown <= 50
         assert f"_{600 - shown:,} more slices in report.json._" in table
+
+
+def test_a_failed_slice_gate_is_annotated_on_its_line_of_the_configuration(tmp_path: Path) -> None:
+    import io
+
+    from modelci.adapters.actions import Actions
+    from modelci.operations.action import publish_report
+
+    report = failing_report()
+    out = io.StringIO()
+    paths = {"markdown": tmp_path / "report.md", "json": tmp_path / "report.json"}
+    publish_report(Actions(env={}, out=out), report, "", paths, "params.yaml", tmp_path)  # type: ignore[arg-type]
+    errors = [line for line in out.getvalue().splitlines() if line.startswith("::error")]
+    assert errors == [
+        "::error file=params.yaml,line=31,title=Slice gate failed%3A category = travel::"
+        "recall = 0, required >= 0.7"
+    ]
