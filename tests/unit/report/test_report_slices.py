@@ -149,3 +149,10 @@ def test_a_failed_slice_gate_is_annotated_on_its_line_of_the_configuration(tmp_p
         "::error file=params.yaml,line=31,title=Slice gate failed%3A category = travel::"
         "recall = 0, required >= 0.7"
     ]
+
+
+def test_a_passing_check_counts_its_slice_gates_in_the_verdict() -> None:
+    report = sample_report(passed=True)
+    report.slices = slices(["grocery", "travel"], [1, 1], blind="none")
+    assert report.summary == "Pass: 1 gate held; 2 slice gates held"
+    assert "**Pass: 1 gate held; 2 slice gates held**" in render_markdown(report)
