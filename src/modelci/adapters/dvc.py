@@ -375,3 +375,22 @@ def _describe(error: BaseException) -> str:
     if isinstance(error, FileNotFoundError):
         return "file not found"
     return str(error) or type(error).__name__
+
+
+def locked_hash(lock_text: str | None, path: str) -> str | None:
+    """The md5 a dvc.lock text records for the stage output `path`, or None (no such output, or
+    a lock that cannot be read): two revisions whose hashes agree hold the same bytes there."""
+    from modelci.yamlfile import parse_yaml
+
+    if lock_text is None:
+        return None
+    try:
+        stages = (parse_yaml(lock_text, shown="dvc.lock").data or {}).get("stages") or {}
+    except (ConfigError, AttributeError):
+        return None
+    for stage in stages.values() if isinstance(stages, dict) else ():
+        outs = stage.get("outs") if isinstance(stage, dict) else None
+        for out in outs if isinstance(outs, list) else ():
+            if isinstance(out, dict) and out.get("path") == path and out.get("md5"):
+                return str(out["md5"])
+    return None

@@ -19,6 +19,7 @@ from modelci.config.models import (
     ReportConfig,
     Tolerance,
 )
+from modelci.config.slices import SliceColumn, SliceGateConfig, SlicesConfig
 from modelci.config.tests import TestsConfig
 
 __all__ = [
@@ -34,6 +35,9 @@ __all__ = [
     "PredictionsConfig",
     "RegressionMode",
     "ReportConfig",
+    "SliceColumn",
+    "SliceGateConfig",
+    "SlicesConfig",
     "TestsConfig",
     "Tolerance",
     "load_config",

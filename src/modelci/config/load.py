@@ -22,6 +22,7 @@ from modelci.config.models import (
     PredictionsConfig,
     ReportConfig,
 )
+from modelci.config.slices import SlicesConfig
 from modelci.errors import ConfigError, ConfigProblem
 from modelci.yamlfile import load_yaml_file
 
@@ -55,6 +56,10 @@ class Config:
     @property
     def intervals(self) -> IntervalsConfig:
         return self.section.intervals
+
+    @property
+    def slices(self) -> SlicesConfig | None:
+        return self.section.slices
 
 
 def load_config(params_file: Path, *, require_section: bool = True) -> Config:
@@ -102,26 +107,44 @@ def load_config(params_file: Path, *, require_section: bool = True) -> Config:
         gate.model_copy(update={"line": lines.get(f"{SECTION}.gates[{index}]")})
         for index, gate in enumerate(model.gates)
     )
-    model = model.model_copy(update={"gates": gates})
+    model = model.model_copy(update={"gates": gates, "slices": _with_lines(model.slices, lines)})
     return Config(source=params_file, section=model, raw=dict(section))
+
+
+def _with_lines(slices: SlicesConfig | None, lines: dict[str, int]) -> SlicesConfig | None:
+    """Slice gates know their line in the file, as the headline gates do (for annotations)."""
+    if slices is None:
+        return None
+    gates = tuple(
+        gate.model_copy(update={"line": lines.get(f"{SECTION}.slices.gates[{index}]")})
+        for index, gate in enumerate(slices.gates)
+    )
+    return slices.model_copy(update={"gates": gates})
 
 
 def _significance_needs_predictions(
     model: ModelciSection, file: str, lines: dict[str, int]
 ) -> list[ConfigProblem]:
+    """Significant gates and slices both need per-row predictions."""
     if model.predictions is not None:
         return []
+    needs = [
+        (f"{SECTION}.gates[{index}].regression", "`regression: significant`", "intervals")
+        for index, gate in enumerate(model.gates)
+        if gate.regression == "significant"
+    ]
+    if model.slices is not None:
+        needs.append((f"{SECTION}.slices", "`slices`", "metrics per slice"))
     return [
         ConfigProblem(
-            "`regression: significant` needs per-row predictions to compute intervals",
+            f"{what} needs per-row predictions to compute {purpose}",
             file=file,
-            key=(key := f"{SECTION}.gates[{index}].regression"),
+            key=key,
             line=lines.get(key),
             hint="add `modelci.predictions` with the path of the evaluate stage's predictions "
             "file (see README, Intervals and noise-aware gates)",
         )
-        for index, gate in enumerate(model.gates)
-        if gate.regression == "significant"
+        for key, what, purpose in needs
     ]
 
 

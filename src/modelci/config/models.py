@@ -193,6 +193,9 @@ class IntervalsConfig(_Model):
     seed: Annotated[int, Field(strict=True)] = 0
 
 
+from modelci.config.slices import SlicesConfig  # noqa: E402  # it builds on the models above
+
+
 class ModelciSection(_Model):
     """The `modelci:` section of params.yaml."""
 
@@ -208,6 +211,9 @@ class ModelciSection(_Model):
     )
     tests: TestsConfig | None = Field(
         default=None, description="the team's own test command, run inside the check"
+    )
+    slices: SlicesConfig | None = Field(
+        default=None, description="metrics and gates per slice of the test data"
     )
 
     @field_validator("data", "gates", mode="before")

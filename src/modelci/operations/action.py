@@ -337,13 +337,15 @@ def publish_report(
                 base=root,
             )
             count += 1
-    for gate in report.failed_gates:
+    failed = [(gate, f"Gate failed: {gate.metric}") for gate in report.failed_gates]
+    failed += [
+        (gate, f"Slice gate failed: {item.name}")
+        for item in (report.slices.failed if report.slices else ())
+        for gate in item.failed_gates
+    ]
+    for gate, title in failed:
         actions.error(
-            "; ".join(gate.reasons),
-            file=config_file,
-            line=gate.line,
-            title=f"Gate failed: {gate.metric}",
-            base=root,
+            "; ".join(gate.reasons), file=config_file, line=gate.line, title=title, base=root
         )
     _annotate_tests(actions, report, config_file, root)
     if report.error:

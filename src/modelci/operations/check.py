@@ -17,6 +17,7 @@ from modelci.config import SECTION, Config, load_config
 from modelci.files import exclusive_lock
 from modelci.metrics import diff_files
 from modelci.operations.intervals import intervals_for
+from modelci.operations.slices import slices_for
 from modelci.report.model import Report, Verdict
 from modelci.report.plots import load_plot
 from modelci.rules import evaluate_gates
@@ -116,12 +117,15 @@ def _check(
     report.gates = evaluate_gates(
         config.gates, report.metrics, report.intervals, file=_relative(params_path, root)
     )
+    if config.slices is not None:
+        progress("step", f"Metrics per slice of {config.slices.data}")
+        report.slices = slices_for(config, root, report)
     base_sha = base.sha if base else None
     report.plots = [
         load_plot(root, plot, git.show_file(root, base_sha, plot.path) if base_sha else None)
         for plot in config.report.plots
     ]
-    report.verdict = Verdict.FAIL if report.failed_gates or report.tests_failed else Verdict.PASS
+    report.verdict = Verdict.FAIL if report.checks_failed else Verdict.PASS
     return report
 
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from modelci.adapters.git import Revision
     from modelci.metrics import Change
     from modelci.rules import GateResult
+    from modelci.slices import SlicesResult
     from modelci.testsuite import TestsResult
     from modelci.validation import ValidationResult
 
@@ -81,6 +82,7 @@ class Report:
     config_changed: bool = False  # the `modelci:` section differs from the base
     intervals: list[MetricInterval] = field(default_factory=list)  # from per-row predictions
     tests: TestsResult | None = None  # the team's own tests (`modelci.tests`), when configured
+    slices: SlicesResult | None = None  # metrics and gates per slice of the test set
 
     @property
     def failed_gates(self) -> list[GateResult]:
@@ -90,6 +92,15 @@ class Report:
     def tests_failed(self) -> bool:
         """The team's tests fail the check (`required` mode, and not a clean pass)."""
         return self.tests is not None and self.tests.blocking
+
+    @property
+    def slices_failed(self) -> bool:
+        return self.slices is not None and bool(self.slices.failed)
+
+    @property
+    def checks_failed(self) -> bool:
+        """Anything that fails a finished check: a gate, the team's tests, a slice gate."""
+        return bool(self.failed_gates) or self.tests_failed or self.slices_failed
 
     @property
     def invalid_datasets(self) -> list[ValidationResult]:
@@ -107,19 +118,23 @@ class Report:
             )
         if self.verdict is Verdict.ERROR:
             return f"Error: {self.error}"
+        slices = f"; {self.slices.summary}" if self.slices else ""
         if self.verdict is Verdict.FAIL:
             failed = self.failed_gates
-            if not failed:  # the team's tests alone failed the check
-                return f"Fail: {self._tests_summary}; {plural(len(self.gates), 'gate')} held"
+            if not failed:  # the team's tests or a slice alone failed the check
+                lead = f"{self._tests_summary}; " if self.tests_failed else ""
+                return f"Fail: {lead}{plural(len(self.gates), 'gate')} held" + slices
             return (
                 f"Fail: {len(failed)} of {plural(len(self.gates), 'gate')} failed: "
                 + "; ".join(gate.reasons[0] for gate in failed)
                 + (f"; {self._tests_summary}" if self.tests_failed else "")
+                + slices
             )
         return (
             f"Pass: {plural(len(self.gates), 'gate')} held"
             + (" (first run: no base to compare)" if self.base is None else "")
             + (f"; {self._tests_summary}" if self.tests else "")
+            + slices
         )
 
     @property

@@ -116,6 +116,14 @@ def evaluate_gates(
     ]
 
 
+def evaluate_gate(
+    gate: GateConfig, change: Change | None, interval: MetricInterval | None = None
+) -> GateResult:
+    """One gate on a metric already found (a slice's metric, say): the rules of the headline
+    gates, threshold and regression (point or significant) alike."""
+    return _evaluate(gate, change, interval)
+
+
 def _at(gate: GateConfig) -> str:
     return f" (line {gate.line})" if gate.line is not None else ""
 

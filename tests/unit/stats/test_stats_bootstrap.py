@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 from sklearn import metrics as sk
 
-from modelci.stats import METRICS, Predictions, bootstrap, pairing
+from modelci.stats import (
+    METRICS,
+    GroupEstimates,
+    Predictions,
+    bootstrap,
+    bootstrap_groups,
+    pairing,
+)
 from modelci.stats._bootstrap import _Sampler
 
 NAMES = tuple(METRICS)
@@ -160,3 +167,90 @@ def test_both_sampling_paths_draw_n_rows_per_category_share() -> None:
 def test_unknown_metric_is_refused() -> None:
     with pytest.raises(ValueError, match=r"cannot recompute \['log_loss'\]"):
         bootstrap(predictions(), None, ("log_loss",), threshold=0.5)
+
+
+def test_groups_are_resampled_each_at_its_own_size() -> None:
+    """Grouped draws keep every group's row count in every resample and average its counts."""
+    rng = np.random.default_rng(0)
+    category = rng.integers(0, 40, 3000).astype(np.intp)
+    group_of_category = (np.arange(40) // 10).astype(np.intp)  # 4 groups of 10 categories
+    sampler = _Sampler(category, 40, group_of_category)
+    counts = sampler.draw(np.random.default_rng(1), 3000)
+    sizes = np.bincount(group_of_category[category], minlength=4)
+    per_group = counts.reshape(3000, 4, 10).sum(axis=2)
+    assert (per_group == sizes).all()
+    expected = np.bincount(category, minlength=40)
+    assert np.abs(counts.mean(axis=0) - expected).max() < 0.1 * expected.max()
+
+
+def test_one_group_of_all_rows_is_the_whole_set_bootstrap() -> None:
+    head, base = predictions(), rescored(predictions(), 0.05)
+    whole = bootstrap(head, base, NAMES, threshold=0.5, resamples=300, seed=3)
+    (grouped,) = bootstrap_groups(
+        head,
+        base,
+        NAMES,
+        head_groups=np.zeros((1, len(head)), dtype=np.intp),
+        base_groups=np.zeros((1, len(base)), dtype=np.intp),
+        n_groups=1,
+        threshold=0.5,
+        resamples=300,
+        seed=3,
+    ).groups
+    assert grouped == whole.metrics
+
+
+def by_group(
+    head: Predictions,
+    base: Predictions,
+    names: tuple[str, ...],
+    head_groups: np.ndarray,
+    base_groups: np.ndarray,
+    n_groups: int,
+) -> GroupEstimates:
+    return bootstrap_groups(
+        head,
+        base,
+        names,
+        head_groups=head_groups,
+        base_groups=base_groups,
+        n_groups=n_groups,
+        threshold=0.5,
+        resamples=300,
+    )
+
+
+def test_group_estimates_are_each_group_s_own() -> None:
+    head, base = predictions(n=6000), rescored(predictions(n=6000), 0.05)
+    groups = np.stack([head.ids % 3, np.where(head.scores > 0.5, 3, -1)]).astype(np.intp)
+    estimates = by_group(head, base, ("f1", "roc_auc"), groups, groups, 4)
+    assert estimates.paired is True
+    for group in range(3):
+        rows = groups[0] == group
+        f1, auc = estimates.groups[group]
+        assert f1.head_value == pytest.approx(
+            sk.f1_score(head.labels[rows], head.scores[rows] >= 0.5), abs=1e-12
+        )
+        assert auc.base_value == pytest.approx(
+            sk.roc_auc_score(base.labels[rows], base.scores[rows]), abs=1e-12
+        )
+        assert f1.head is not None and f1.head.low < f1.head_value < f1.head.high
+        assert f1.delta is not None and f1.paired is True
+    # The rows scored above 0.5 on the head are all flagged: precision-like F1, AUC within them.
+    flagged_f1, _ = estimates.groups[3]
+    rows = groups[1] == 3
+    assert flagged_f1.head_value == pytest.approx(
+        sk.f1_score(head.labels[rows], np.ones(rows.sum())), abs=1e-12
+    )
+
+
+def test_a_group_without_base_rows_has_no_base_estimate() -> None:
+    head = predictions(n=2000)
+    base = replace(head, ids=head.ids + 10**6)  # other rows: unpaired
+    head_groups = (head.ids % 2)[None, :].astype(np.intp)
+    base_groups = np.zeros((1, len(base)), dtype=np.intp)  # every base row in group 0
+    estimates = by_group(head, base, ("f1",), head_groups, base_groups, 2)
+    assert estimates.paired is False
+    ((zero,), (one,)) = estimates.groups
+    assert zero.base_value is not None and zero.delta is not None
+    assert (one.base_value, one.base, one.delta) == (None, None, None)

@@ -92,3 +92,20 @@ def test_constant_scores_and_one_class() -> None:
         0,
     )
     assert negatives_only["accuracy"] == 0.5
+
+
+def test_grouped_levels_give_each_group_sklearn_s_values_on_its_rows() -> None:
+    y, s = sample(5, 3000, 0.1, 2)
+    groups = np.random.default_rng(5).integers(0, 7, len(y))
+    groups[groups == 3] = 4  # group 3 holds no row: its values are undefined, not another's
+    levels = Levels.build(y, s, 0.5, groups, 7)
+    got = values(full_counts(levels), NAMES)
+    assert got["f1"].shape == (1, 7)
+    for group in (0, 1, 2, 4, 5, 6):
+        rows = groups == group
+        expected = sklearn_values(y[rows], s[rows], 0.5)
+        assert {k: float(v[0, group]) for k, v in got.items()} == pytest.approx(
+            expected, abs=1e-12
+        ), group
+    assert np.isnan(got["roc_auc"][0, 3])
+    assert got["f1"][0, 3] == 0
