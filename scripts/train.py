@@ -12,7 +12,16 @@ from typing import Any
 
 import pandas as pd
 import sklearn
-from common import CATEGORIES, FEATURES, LABEL, load_params, one_thread, sha256_bytes, write_json
+from common import (
+    CATEGORIES,
+    FEATURES,
+    LABEL,
+    load_params,
+    one_thread,
+    sha256_bytes,
+    training_environment,
+    write_json,
+)
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.pipeline import Pipeline
@@ -89,6 +98,7 @@ def train(df: pd.DataFrame, params: dict[str, Any], model_path: Path, meta_path:
             "params": params,
             "n_train_rows": len(df),
             "n_train_fraud": int(df[LABEL].sum()),
+            "environment": training_environment(),
         },
     )
 
