@@ -76,6 +76,7 @@ VERDICTS = [
     (5, Verdict.ERROR),
     (6, Verdict.ERROR),
     (8, Verdict.ERROR),  # drift is not a verdict of `modelci check`
+    (9, Verdict.ERROR),  # `--baseline`: the registry could not answer
     (70, Verdict.ERROR),
     (130, Verdict.ERROR),
     (137, Verdict.ERROR),
@@ -134,6 +135,7 @@ def test_a_failed_gate_fails_the_job_unless_fail_on_gate_is_false() -> None:
         (4, "modelci: invalid data"),
         (5, "modelci: pipeline failed"),
         (6, "modelci: service error"),
+        (9, "modelci: registry error"),
         (70, "modelci: internal error"),
     ],
 )
