@@ -50,6 +50,11 @@ def make_registry_project(root: Path) -> MiniProject:
     }
     dvc["artifacts"] = {MODEL: {"path": "models/model.pkl", "type": "model"}}
     project.write("dvc.yaml", yaml.safe_dump(dvc, sort_keys=False))
+    # What a check and a registration write beside the code (the reference repository ignores
+    # the same files).
+    project.write(
+        ".gitignore", "report.md\nreport.json\n.modelci-report/\nmodel-card.json\nmodel-card.md\n"
+    )
     project.repro()
     project.commit("trained model")
     return project
@@ -66,7 +71,7 @@ def modelci(project: MiniProject, *args: str) -> subprocess.CompletedProcess[str
 
 def bare_remote(project: MiniProject, path: Path) -> Path:
     """A bare repository holding the project's branch, set as its `origin`."""
-    subprocess.run(["git", "init", "-q", "--bare", str(path)], check=True, env=_env())
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(path)], check=True, env=_env())
     project.git("remote", "add", "origin", str(path))
     project.git("push", "-q", "origin", "main")
     return path

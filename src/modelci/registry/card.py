@@ -129,6 +129,11 @@ class ModelCard(_Model):
     name: str = Field(description="the model's name in dvc.yaml `artifacts:` and in its tags")
     version: str = Field(description="`vX.Y.Z`")
     created_at: str = Field(description="when it was registered (ISO 8601, UTC)")
+    registration_id: str = Field(
+        description="unique per registration run: two runs racing for a version never make the "
+        "same tag object, so the remote refuses the second",
+        pattern="^[0-9a-f]{32}$",
+    )
     modelci_version: str
     git: GitInfo
     model: ModelFile

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
@@ -85,6 +86,7 @@ def build_card(
         name=artifact.name,
         version=version,
         created_at=utc_now(),
+        registration_id=uuid.uuid4().hex,
         modelci_version=__version__,
         git=GitInfo(commit=commit, subject=git.resolve(root, commit).subject, tag=tag),
         model=model,
