@@ -7,9 +7,7 @@ first on sys.path and `import common` just works; tests and benchmarks add it th
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
-import platform
 from pathlib import Path
 from typing import Any
 
@@ -73,19 +71,3 @@ def write_json(path: Path, payload: Any) -> None:
     """Write stable, diff-friendly JSON (these files are committed and diffed in PRs)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-
-
-def training_environment() -> dict[str, Any]:
-    """The interpreter and every installed distribution with its version, as this run saw them:
-    the model card carries it, and packaging installs exactly these versions."""
-    packages = {
-        dist.metadata["Name"].lower().replace("_", "-"): dist.version
-        for dist in importlib.metadata.distributions()
-        if dist.metadata["Name"]
-    }
-    return {
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(terse=True),
-        "packages": dict(sorted(packages.items())),
-    }

@@ -1,19 +1,19 @@
 """Stage `evaluate`: score the test split and write metrics, plot data and per-row predictions.
 
-The model file's sha256 is checked against models/model.json BEFORE it is unpickled: unpickling
-runs arbitrary code, so a swapped or tampered model.pkl must never be loaded.
+The model file's sha256 is checked against models/model.json BEFORE it is loaded, and skops then
+loads only the types model.json lists as trusted: a swapped or tampered model is never loaded.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
-import pickle
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import skops.io as sio
 from common import ROW_ID, load_params, one_thread, sha256_bytes, write_json
 from sklearn.metrics import (
     accuracy_score,
@@ -27,7 +27,7 @@ from sklearn.metrics import (
 )
 
 TEST = Path("data/test.parquet")
-MODEL = Path("models/model.pkl")
+MODEL = Path("models/model.skops")
 METADATA = Path("models/model.json")
 METRICS = Path("eval/metrics.json")
 # Per-row predictions (row_id, label, score), for modelci's bootstrap intervals.
@@ -46,15 +46,21 @@ def load_verified_model(model_path: Path, meta_path: Path) -> tuple[Any, dict[st
     expected = str(metadata.get("sha256", ""))
     if not expected:
         raise ModelIntegrityError(f"{meta_path} records no sha256 for {model_path}")
-    # Hash and unpickle the same bytes, so the file cannot change between check and load.
+    # Hash and load the same bytes, so the file cannot change between check and load.
     blob = model_path.read_bytes()
     actual = sha256_bytes(blob)
     if not hmac.compare_digest(actual, expected):
         raise ModelIntegrityError(
             f"{model_path} sha256 is {actual}, but {meta_path} records {expected}; "
-            "refusing to unpickle it. Re-run `dvc repro train` to rebuild the model."
+            "refusing to load it. Re-run `dvc repro train` to rebuild the model."
         )
-    return pickle.loads(blob), metadata  # noqa: S301 - the bytes' hash was verified above
+    trusted = [str(name) for name in metadata.get("trusted_types", [])]
+    unexpected = sorted(set(sio.get_untrusted_types(data=blob)) - set(trusted))
+    if unexpected:
+        raise ModelIntegrityError(
+            f"{model_path} needs types {meta_path} does not trust: {', '.join(unexpected)}"
+        )
+    return sio.loads(blob, trusted=trusted), metadata
 
 
 def _thin(n: int, limit: int) -> np.ndarray:

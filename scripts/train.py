@@ -1,40 +1,35 @@
 """Stage `train`: fit the fraud classifier and record what was trained.
 
-Writes models/model.pkl and models/model.json; the JSON's sha256 is what `evaluate` (and anyone
-else) must check before unpickling, because unpickling runs arbitrary code.
+Writes models/model.skops (skops: scikit-learn's secure format, which loads only the types one
+trusts) and models/model.json: the file's SHA-256, the types it needs (`trusted_types`), and the
+training environment (Python and every installed library's version), so a loader checks the hash
+first and an image can be built with exactly these versions.
 """
 
 from __future__ import annotations
 
-import pickle
+import importlib.metadata
+import platform
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import sklearn
-from common import (
-    CATEGORIES,
-    FEATURES,
-    LABEL,
-    load_params,
-    one_thread,
-    sha256_bytes,
-    training_environment,
-    write_json,
-)
+import skops.io as sio
+from common import CATEGORIES, FEATURES, LABEL, load_params, one_thread, sha256_bytes, write_json
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
 
 TRAIN = Path("data/train.parquet")
-MODEL = Path("models/model.pkl")
+MODEL = Path("models/model.skops")
 METADATA = Path("models/model.json")
 MODEL_TYPES = ("hist_gradient_boosting", "random_forest")
 
 
 def build_model(params: dict[str, Any]) -> Pipeline:
-    """A pipeline that takes the raw feature columns, so the pickle alone can score new data."""
+    """A pipeline that takes the raw feature columns, so the model file alone can score new data."""
     kind = params.get("model", "hist_gradient_boosting")
     seed = int(params.get("seed", 0))
     common_args: dict[str, Any] = {
@@ -84,14 +79,17 @@ def build_model(params: dict[str, Any]) -> Pipeline:
 def train(df: pd.DataFrame, params: dict[str, Any], model_path: Path, meta_path: Path) -> None:
     with one_thread():
         model = build_model(params).fit(df[list(FEATURES)], df[LABEL])
-    blob = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+    blob = sio.dumps(model)
     model_path.parent.mkdir(parents=True, exist_ok=True)
     model_path.write_bytes(blob)
     write_json(
         meta_path,
         {
             "model_file": model_path.name,
+            "format": "skops",
             "sha256": sha256_bytes(blob),
+            # What this model needs beyond skops' defaults; a loader trusts these and no others.
+            "trusted_types": sorted(sio.get_untrusted_types(data=blob)),
             "features": list(FEATURES),
             "label": LABEL,
             "sklearn_version": sklearn.__version__,
@@ -101,6 +99,14 @@ def train(df: pd.DataFrame, params: dict[str, Any], model_path: Path, meta_path:
             "environment": training_environment(),
         },
     )
+
+
+def training_environment() -> dict[str, Any]:
+    """Python's version and every installed distribution's, as the training run saw them."""
+    packages = {
+        dist.metadata["Name"].lower(): dist.version for dist in importlib.metadata.distributions()
+    }
+    return {"python": platform.python_version(), "packages": dict(sorted(packages.items()))}
 
 
 def main() -> None:

@@ -5,6 +5,7 @@
     ├── ConfigError              the `modelci:` section or a schema file is wrong (exit 3)
     ├── DataError                a data file cannot be read at all (exit 4)
     ├── PipelineError            `dvc repro` or git failed (exit 5)
+    ├── ModelFileError           a model file failed its hash check, or needs untrusted types (7)
     ├── ServiceError             an outside service (GitHub API) failed (exit 6)
     │   └── GitHubError
     │       ├── GitHubAuthError        401/403: token or permission missing
@@ -37,6 +38,7 @@ class ExitCode(IntEnum):
     VALIDATION_FAILED = 4  # data failed validation (or could not be read)
     PIPELINE_FAILED = 5  # `dvc repro` or git failed
     SERVICE = 6  # an outside service (GitHub API) failed after retries
+    MODEL_REFUSED = 7  # a model file failed its hash check, or needs a type nobody trusted
     DRIFT_DETECTED = 8  # `modelci drift`: the data (or the model's scores) drifted
     REGISTRY = 9  # `modelci registry`: the registry refused (dirty workspace, check not passed,
     # version taken or a lost race, nothing in the stage)
@@ -150,6 +152,16 @@ class DataError(ModelciError):
 
 class PipelineError(ModelciError):
     exit_code = ExitCode.PIPELINE_FAILED
+
+
+class ModelFileError(ModelciError):
+    """A model file is missing, unverifiable, changed since training, or needs untrusted types."""
+
+    exit_code = ExitCode.MODEL_REFUSED
+
+    def __init__(self, message: str, *, file: str | None = None, hint: str | None = None) -> None:
+        super().__init__(f"{file}: {message}" if file else message, hint=hint)
+        self.file = file
 
 
 class ServiceError(ModelciError):

@@ -10,6 +10,8 @@ lazily (slow import).
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import re
 import subprocess
 import sys
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from modelci.errors import ConfigError, DataError, PipelineError
+from modelci.files import write_text_atomic
 
 FileValues = dict[str, dict[str, Any]]
 LineSink = Callable[[str], None]
@@ -27,6 +30,10 @@ LineSink = Callable[[str], None]
 _RUNNING = re.compile(r"^Running stage '([^']+)'")
 _SKIPPED = re.compile(r"^Stage '([^']+)' (?:didn't change|is cached)")
 _LOG_TAIL_LINES = 40
+# A commit's metrics and params never change: remembered by commit SHA, so a check that compares
+# with the same base again (every push to a pull request) skips DVC's read of the base revision.
+REVISION_CACHE = Path(".dvc/tmp/modelci/revisions")
+_FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
 @dataclass(frozen=True)
@@ -126,6 +133,8 @@ class Project:
         self.root = root
         self._repo: Any = None
         self._reads: dict[tuple[str, str | None], Snapshot] = {}
+        self._up_to_date = False  # the whole pipeline was planned and nothing was stale
+        self._order: dict[tuple[str, ...], list[str]] = {}  # targets -> stages, as planned
 
     def __enter__(self) -> Project:
         return self
@@ -178,12 +187,15 @@ class Project:
             stages[path] = str(outs[0].stage.addressing) if outs else None
         return stages
 
-    def plan(self, targets: Sequence[str] = ()) -> tuple[list[str], bool]:
+    def plan(self, targets: Sequence[str] = (), *, status: bool = True) -> tuple[list[str], bool]:
         """The stages `dvc repro [targets]` would visit, in its order, and whether any is stale.
 
         Stale means DVC's status reports a change (deps, outs, params, command, or a stage that
         always runs): then `dvc repro` has work to do. DVC's own planner orders the stages.
+        With `status=False`, only the order: nothing is reported stale.
         """
+        if not status and tuple(targets) in self._order:
+            return self._order[tuple(targets)], False
         from dvc.exceptions import DvcException
         from dvc.repo.reproduce import collect_stages, get_active_graph, plan_repro
 
@@ -194,15 +206,23 @@ class Project:
                 wanted = collect_stages(repo, list(targets) or ["dvc.yaml"])
                 steps = plan_repro(get_active_graph(repo.index.graph), wanted)
                 # check_updates=False: never ask a remote whether an imported source moved.
-                stale = any(step.status(check_updates=False) for step in steps)
+                stale = status and any(step.status(check_updates=False) for step in steps)
                 names = [str(step.addressing) for step in steps if not step.is_data_source]
         except DvcException as error:
             raise PipelineError(f"DVC could not plan the pipeline: {error}") from error
+        self._order[tuple(targets)] = names
         return names, stale
 
     def repro(self, targets: Sequence[str] = (), *, on_line: LineSink | None = None) -> ReproResult:
-        """`dvc repro [targets]` when a stage is stale; otherwise what it would have said."""
-        stages, stale = self.plan(targets)
+        """`dvc repro [targets]` when a stage is stale; otherwise what it would have said.
+
+        The whole pipeline is planned first: when nothing in it is stale (a check with nothing
+        changed), no part of it is either, and the later full repro needs no second plan.
+        """
+        if not self._up_to_date:
+            _, stale_anywhere = self.plan()
+            self._up_to_date = not stale_anywhere
+        stages, stale = self.plan(targets, status=not self._up_to_date)
         if not stale:
             lines = [f"Stage '{name}' didn't change, skipping" for name in stages]
             lines.append("Data and pipelines are up to date.")
@@ -214,6 +234,8 @@ class Project:
             )
         self.close()  # the subprocess rewrites dvc.lock: read it afresh afterwards
         self._reads.clear()
+        self._up_to_date = False
+        self._order.clear()
         return repro(self.root, targets, on_line=on_line)
 
     def metrics(self, rev: str | None = None) -> Snapshot:
@@ -231,6 +253,8 @@ class Project:
 
     def _read_revision(self, rev: str | None) -> None:
         """Metrics and params of one revision together: they share its pipeline index."""
+        if rev is not None and self._remembered(rev):
+            return
         from dvc.exceptions import DvcException
 
         try:
@@ -248,6 +272,49 @@ class Project:
         for kind in ("metrics", "params"):
             # A revision from before `dvc init` has no DVC project: nothing to read there.
             self._reads.setdefault((kind, rev), Snapshot())
+        if rev is not None:
+            self._remember(rev)
+
+    def _revision_file(self, rev: str) -> Path | None:
+        if not _FULL_SHA.match(rev):
+            return None  # only a commit SHA names content that cannot change
+        from dvc import __version__ as dvc_version
+
+        from modelci import __version__
+
+        key = hashlib.sha256(f"{rev}\0{dvc_version}\0{__version__}".encode()).hexdigest()
+        return self.root / REVISION_CACHE / f"{key}.json"
+
+    def _remembered(self, rev: str) -> bool:
+        path = self._revision_file(rev)
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8")) if path else None
+        except (OSError, ValueError):
+            return False  # absent or damaged: read the revision again
+        if not isinstance(saved, dict):
+            return False
+        for kind in ("metrics", "params"):
+            entry = saved.get(kind, {})
+            self._reads[(kind, rev)] = Snapshot(
+                files=dict(entry.get("files", {})), problems=dict(entry.get("problems", {}))
+            )
+        return True
+
+    def _remember(self, rev: str) -> None:
+        path = self._revision_file(rev)
+        payload = {
+            kind: {"files": snap.files, "problems": snap.problems}
+            for kind in ("metrics", "params")
+            for snap in [self._reads[(kind, rev)]]
+        }
+        try:
+            text = json.dumps(payload, sort_keys=True, allow_nan=True)
+        except (TypeError, ValueError):
+            return  # a value JSON cannot hold (a YAML date): not remembered, read each time
+        if path is None or json.loads(text) != payload:
+            return  # JSON would change a value's type (a tuple, an int key): read each time
+        with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
+            write_text_atomic(path, text)
 
     def _show(self, rev: str | None) -> None:
         repo = self.repo

@@ -48,7 +48,7 @@ _FILE = click.Path(path_type=Path, dir_okay=False)
     "--model",
     type=_FILE,
     help="Model file for prediction drift: its scores on both data sets are compared. "
-    "Unpickled only once its SHA-256 matches --model-metadata.",
+    "Loaded only once its SHA-256 matches --model-metadata.",
 )
 @click.option(
     "--model-metadata",
@@ -92,7 +92,7 @@ def drift(
       modelci drift --current data/transactions.csv --reference-rev HEAD~1
       modelci drift --current new.parquet --reference data/train.parquet --format markdown
       modelci drift --current data/test.parquet --reference data/train.parquet \\
-        --model models/model.pkl --output drift.json
+        --model models/model.skops --output drift.json
     """
     from modelci.cli._options import write_output
     from modelci.drift.render import exit_code, render_markdown, render_text, report_to_json

@@ -66,13 +66,28 @@ def validate(
     if output is not None:
         _refuse_overwriting_inputs(output, paths, schema_spec)
     from modelci.validation import (
+        CACHE_DIR,
         render_markdown,
         render_text,
         results_to_json,
         validate_files,
+        validate_files_cached,
     )
 
-    results = validate_files(paths, schema_spec, base_dir=Path.cwd(), max_samples=max_samples)
+    base_dir = Path.cwd()
+    repository = _dvc_root(base_dir)
+    if repository is None:
+        results = validate_files(paths, schema_spec, base_dir=base_dir, max_samples=max_samples)
+    else:
+        # Inside a DVC repository (a pipeline's validate stage), the verdict is remembered by
+        # content, so `modelci check` of the same bytes later reuses it.
+        results = validate_files_cached(
+            paths,
+            schema_spec,
+            base_dir=base_dir,
+            max_samples=max_samples,
+            cache_dir=repository / CACHE_DIR,
+        )
     if output_format == "json":
         rendered = json.dumps(results_to_json(results), indent=2, ensure_ascii=False) + "\n"
     elif output_format == "markdown":
@@ -87,6 +102,14 @@ def validate(
         verdict = "all valid" if all_valid else "INVALID data"
         click.echo(f"Wrote the {output_format} report to {output} ({verdict}).", err=True)
     return ExitCode.OK if all_valid else ExitCode.VALIDATION_FAILED
+
+
+def _dvc_root(start: Path) -> Path | None:
+    """The nearest folder at or above `start` holding a `.dvc` directory."""
+    for folder in (start, *start.parents):
+        if (folder / ".dvc").is_dir():
+            return folder
+    return None
 
 
 def _refuse_overwriting_inputs(output: Path, paths: tuple[Path, ...], schema_spec: str) -> None:

@@ -98,14 +98,16 @@ def _model_scores(
     reference: DataSource,
     current: DataSource,
 ) -> tuple[Any, Any]:
-    from modelci.drift.scores import load_verified_model, model_scores
+    from modelci.drift.scores import model_scores
+    from modelci.modelfile import load_recorded, read_metadata
 
     assert request.model is not None
     metadata_path = request.model_metadata or request.model.with_name("model.json")
-    model, metadata = load_verified_model(request.model, metadata_path)
+    # The file named on the command line, checked against the hash its metadata records.
+    loaded = load_recorded(read_metadata(metadata_path, model_path=request.model))
     return (
-        model_scores(model, metadata, reference_frame, reference.label),
-        model_scores(model, metadata, current_frame, current.label),
+        model_scores(loaded.model, loaded.features, reference_frame, reference.label),
+        model_scores(loaded.model, loaded.features, current_frame, current.label),
     )
 
 

@@ -1,21 +1,13 @@
-"""The model's scores for prediction drift: from score files, or from a verified model file.
-
-A model file is unpickled only after its SHA-256 matches the one recorded beside it at training
-time (models/model.json), because unpickling runs arbitrary code.
-"""
+"""The model's scores for prediction drift: from score files, or from a verified model file
+(loaded through modelci.modelfile, which checks the SHA-256 recorded at training first)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import pickle
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from modelci.errors import ConfigError, DataError
+from modelci.errors import DataError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,40 +15,9 @@ if TYPE_CHECKING:
 SCORE_COLUMNS = ("score", "prediction")
 
 
-def load_verified_model(model_path: Path, metadata_path: Path) -> tuple[Any, dict[str, Any]]:
-    """(model, metadata) once the model file's SHA-256 equals the metadata's `sha256`."""
-    try:
-        metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise ConfigError(
-            f"cannot read the model's metadata: {error}",
-            file=str(metadata_path),
-            hint="Give --model-metadata, the JSON file that records the model's sha256.",
-        ) from error
-    expected = str(metadata.get("sha256", "")) if isinstance(metadata, dict) else ""
-    if not expected:
-        raise ConfigError(
-            f"records no sha256 for {model_path}; refusing to unpickle an unverified model",
-            file=str(metadata_path),
-        )
-    try:
-        blob = model_path.read_bytes()  # hash and unpickle the same bytes
-    except OSError as error:
-        raise ConfigError(f"cannot read the model: {error}", file=str(model_path)) from error
-    actual = hashlib.sha256(blob).hexdigest()
-    if not hmac.compare_digest(actual, expected):
-        raise ConfigError(
-            f"sha256 is {actual}, but {metadata_path} records {expected}; refusing to unpickle it",
-            file=str(model_path),
-            hint="Rebuild the model (`dvc repro train`), or give the metadata saved with it.",
-        )
-    return pickle.loads(blob), metadata  # noqa: S301 - the bytes' hash was verified above
-
-
-def model_scores(model: Any, metadata: dict[str, Any], frame: pd.DataFrame, label: str) -> Any:
+def model_scores(model: Any, features: list[str], frame: pd.DataFrame, label: str) -> Any:
     """The model's scores on `frame`: the positive class's probability, or its predictions."""
-    features = metadata.get("features")
-    columns = list(features) if features else list(frame.columns)
+    columns = features or list(frame.columns)
     missing = [name for name in columns if name not in frame.columns]
     if missing:
         raise DataError(

@@ -106,6 +106,11 @@ _ERRORS: dict[int, tuple[str, str]] = {
         "dvc repro or git failed: open the 'dvc repro' log group above. Is the checkout full "
         "(fetch-depth: 0)?",
     ),
+    ExitCode.MODEL_REFUSED: (
+        "model refused",
+        "The model file failed its hash check or needs an untrusted type: see the log above; "
+        "rebuild it with dvc repro.",
+    ),
     ExitCode.SERVICE: (
         "service error",
         "An outside service (the GitHub API) failed: see the log above; re-run the job later.",

@@ -23,7 +23,6 @@ from modelci.report.plots import load_plot
 from modelci.rules import evaluate_gates
 
 # DVC's own scratch directory (git-ignored by `dvc init`): unchanged data is not validated twice.
-VALIDATION_CACHE = Path(".dvc/tmp/modelci/validation")
 CHECK_LOCK = Path(".dvc/tmp/modelci/check.lock")
 
 Progress = Callable[[str, str], None]  # (kind, text): kind is "step" (a heading) or "log" (a line)
@@ -150,7 +149,7 @@ def _check(
 def _validate_data(
     config: Config, project: dvc.Project, options: CheckOptions, report: Report, progress: Progress
 ) -> dvc.ReproResult | None:
-    from modelci.validation import validate_cached
+    from modelci.validation import CACHE_DIR, validate_cached
 
     # Datasets a stage writes (like the reference pipeline's `generate`) must exist, and be
     # current, before they are validated: reproduce just those stages and their upstream.
@@ -170,7 +169,7 @@ def _validate_data(
             base_dir=root,
             name=dataset.name,
             max_samples=config.report.max_samples,
-            cache_dir=root / VALIDATION_CACHE,
+            cache_dir=root / CACHE_DIR,
         )
         # Report the path as configured (repository-relative): annotations point at it.
         report.validation.append(replace(result, path=dataset.path))

@@ -23,6 +23,7 @@ from modelci.files import write_text_atomic
 from modelci.metrics import Change
 from modelci.metrics.diff import is_number
 from modelci.report.model import Interval, MetricInterval, Report
+from modelci.stats.intervals import METRIC_NAMES
 
 if TYPE_CHECKING:
     from modelci import stats
@@ -164,7 +165,7 @@ def _compute(
     if not targets:
         report.warnings.append(
             f"no metric in the metrics files can be recomputed from {predictions.path} "
-            f"(by key: {', '.join(stats.METRICS)}): no intervals"
+            f"(by key: {', '.join(METRIC_NAMES)}): no intervals"
         )
         return []
     columns = {
@@ -215,11 +216,9 @@ def _compute(
 
 
 def _recomputable(report: Report) -> dict[str, Change]:
-    from modelci import stats  # numpy: only when predictions are configured
-
     found: dict[str, list[Change]] = {}
     for change in report.metrics:
-        if change.key in stats.METRICS and change.in_head and is_number(change.head):
+        if change.key in METRIC_NAMES and change.in_head and is_number(change.head):
             found.setdefault(change.key, []).append(change)
     for key, changes in found.items():
         if len(changes) > 1:

@@ -2,7 +2,7 @@
 
 Everything comes from the commit itself (git), not the workspace, so a card says what the tag
 points at: dvc.lock's hashes and params, the Pandera schemas, the training metadata beside the
-model file (`models/model.pkl` -> `models/model.json`: its SHA-256, format, trusted types and the
+model file (`models/model.skops` -> `models/model.json`: its SHA-256, format, trusted types and the
 training environment). Metrics, intervals and gate verdicts come from the check's report.json
 data for that commit.
 """
@@ -10,7 +10,6 @@ data for that commit.
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
@@ -18,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from modelci import __version__
 from modelci.adapters import git
-from modelci.errors import ConfigError, RegistryError
+from modelci.errors import ConfigError, ModelFileError, RegistryError
 from modelci.registry.card import (
     CheckInfo,
     DataSchema,
@@ -40,9 +39,10 @@ if TYPE_CHECKING:
 
     from modelci.adapters.dvc import ArtifactDeclaration
     from modelci.config import DatasetConfig
+    from modelci.modelfile import ModelMetadata
 
 # Formats whose loading runs code from the file: served after the hash check, with a warning.
-UNSAFE_FORMATS = ("pickle", "joblib", "cloudpickle", "dill")
+UNSAFE_FORMATS = ("pickle", "joblib")
 
 
 def build_card(
@@ -73,13 +73,13 @@ def build_card(
             f"no training metadata {metadata_path} beside the model: no SHA-256, format or "
             "training environment recorded"
         )
-    model = _model_file(artifact, model_entry, metadata_path if metadata else None, metadata or {})
+    model = _model_file(artifact, model_entry, metadata_path if metadata else None, metadata)
     if model.format in UNSAFE_FORMATS:
         warnings.append(
             f"the model file is {model.format}: loading it can run code from the file; it is "
             "loaded only after its SHA-256 matches"
         )
-    environment = _environment((metadata or {}).get("environment"))
+    environment = _environment(metadata.raw.get("environment") if metadata else None)
     if metadata is not None and environment is None:
         warnings.append(f"{metadata_path} records no training environment")
     return ModelCard(
@@ -147,39 +147,45 @@ def _params(lock: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _metadata(root: Path, commit: str, model_path: str) -> tuple[str, dict[str, Any] | None]:
-    """The training metadata JSON beside the model file (same stem), at the commit."""
+def _metadata(root: Path, commit: str, model_path: str) -> tuple[str, ModelMetadata | None]:
+    """The training metadata JSON beside the model file (same stem), at the commit, read and
+    checked by `modelci.modelfile` (a metadata file without a SHA-256 is refused: exit 7)."""
+    import tempfile
+    from pathlib import Path as LocalPath
+
+    from modelci.modelfile import read_metadata
+
     path = str(PurePosixPath(model_path).with_suffix(".json"))
     text = git.show_file(root, commit, path)
     if text is None:
         return path, None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise RegistryError(
-            f"{path} at {commit[:12]} is not JSON: {error}",
-            hint="the training stage writes it; re-run it with `dvc repro`",
-        ) from error
-    return path, data if isinstance(data, dict) else None
+    with tempfile.TemporaryDirectory(prefix="modelci-card-") as folder:
+        copy = LocalPath(folder) / PurePosixPath(path).name
+        copy.write_text(text, encoding="utf-8")
+        try:
+            metadata = read_metadata(copy, LocalPath(folder) / PurePosixPath(model_path).name)
+        except ModelFileError as error:  # named as committed, not as the temporary copy
+            message = error.message.removeprefix(f"{error.file}: ")
+            raise ModelFileError(
+                message, file=f"{path} at {commit[:12]}", hint=error.hint
+            ) from None
+    return path, metadata
 
 
 def _model_file(
     artifact: ArtifactDeclaration,
     entry: LockedFile,
     metadata_path: str | None,
-    metadata: Mapping[str, Any],
+    metadata: ModelMetadata | None,
 ) -> ModelFile:
-    suffix = PurePosixPath(artifact.path).suffix.lstrip(".")
-    fmt = metadata.get("format") or {"pkl": "pickle", "pickle": "pickle"}.get(suffix, suffix)
-    trusted = metadata.get("trusted_types") or []
     return ModelFile(
         path=artifact.path,
         type=artifact.type,
         md5=entry.md5,
         size=entry.size,
-        sha256=metadata.get("sha256"),
-        format=str(fmt) if fmt else None,
-        trusted_types=[str(t) for t in trusted],
+        sha256=metadata.sha256 if metadata else None,
+        format=metadata.format if metadata else None,
+        trusted_types=list(metadata.trusted_types) if metadata else [],
         metadata=metadata_path,
     )
 

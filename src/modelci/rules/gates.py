@@ -9,7 +9,7 @@ from typing import Any
 from modelci.config import Direction, GateConfig, Tolerance
 from modelci.errors import ConfigError
 from modelci.metrics.diff import Change, is_number
-from modelci.stats.intervals import MetricInterval
+from modelci.stats.intervals import METRIC_NAMES, MetricInterval
 
 # Float noise must not fail a gate that holds exactly (0.9 - 0.02 vs 0.88).
 _EPSILON = 1e-9
@@ -82,8 +82,6 @@ def evaluate_gates(
     resolve to the same metric (`f1` and `eval/metrics.json:f1`), or when a significant gate's
     metric is not one that can be recomputed from predictions.
     """
-    from modelci.stats import METRICS
-
     resolved = [resolve_metric(gate.metric, metrics) for gate in gates]
     first: dict[str, int] = {}
     for index, (gate, change) in enumerate(zip(gates, resolved, strict=True)):
@@ -98,11 +96,11 @@ def evaluate_gates(
                 f"the same gate twice: both resolve to `{change.name}`",
                 "merge them: one gate can hold a threshold and a max_regression",
             )
-        elif gate.regression == "significant" and change.key not in METRICS:
+        elif gate.regression == "significant" and change.key not in METRIC_NAMES:
             problem = (
                 "regression",
                 f"gate `{gate.metric}` has `regression: significant`, but `{change.key}` "
-                f"cannot be recomputed from predictions (only {', '.join(METRICS)})",
+                f"cannot be recomputed from predictions (only {', '.join(METRIC_NAMES)})",
                 "use `regression: point` for this metric",
             )
         if problem:

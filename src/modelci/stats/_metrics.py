@@ -23,6 +23,8 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
+from modelci.stats.intervals import METRIC_NAMES
+
 Array = npt.NDArray[np.float64]
 Indices = npt.NDArray[np.intp]
 
@@ -138,6 +140,10 @@ METRICS: dict[str, Callable[[Counts], Array]] = {
     "roc_auc": roc_auc,
     "average_precision": average_precision,
 }
+
+
+if tuple(METRICS) != METRIC_NAMES:  # pragma: no cover - a programming error, caught at import
+    raise ImportError("stats._metrics.METRICS and stats.intervals.METRIC_NAMES disagree")
 
 
 def full_counts(levels: Levels) -> Counts:

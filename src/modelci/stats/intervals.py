@@ -5,6 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+# The metrics the bootstrap can recompute from per-row predictions, named as the evaluate stage
+# names them. Plain names here, so gates can ask without importing numpy (stats/_metrics.py
+# holds the computations and checks that it covers exactly these).
+METRIC_NAMES: tuple[str, ...] = (
+    "f1",
+    "precision",
+    "recall",
+    "accuracy",
+    "roc_auc",
+    "average_precision",
+)
+
 
 @dataclass(frozen=True)
 class Interval:

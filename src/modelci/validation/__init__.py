@@ -10,13 +10,14 @@ or a file validated, not before.
 
 from __future__ import annotations
 
-from modelci.validation._cache import validate_cached
+from modelci.validation._cache import CACHE_DIR, validate_cached, validate_files_cached
 from modelci.validation._render import render_markdown, render_text, results_to_json
 from modelci.validation._results import CheckFailure, FailureSample, ValidationResult
 from modelci.validation._schema import YAML_SUFFIXES, load_schema
 from modelci.validation._validate import validate_file, validate_files
 
 __all__ = [
+    "CACHE_DIR",
     "YAML_SUFFIXES",
     "CheckFailure",
     "FailureSample",
@@ -28,4 +29,5 @@ __all__ = [
     "validate_cached",
     "validate_file",
     "validate_files",
+    "validate_files_cached",
 ]

@@ -167,10 +167,10 @@ def test_a_model_whose_hash_differs_is_never_unpickled(project: Path) -> None:
     code, _, err = _invoke(
         "--current", "same.parquet", "--reference", "ref.csv", "--model", str(model)
     )
-    assert code == ExitCode.CONFIG == 3
+    assert code == ExitCode.MODEL_REFUSED == 7
     assert err.splitlines()[0] == (
-        f"Error: {model}: sha256 is {actual}, but {project / 'model.json'} records {expected}; "
-        "refusing to unpickle it"
+        f"Error: {model}: SHA-256 is {actual}, but training recorded {expected}: the file was "
+        "changed or replaced since, so it is not loaded"
     )
     assert not (project / "boom").exists()
 

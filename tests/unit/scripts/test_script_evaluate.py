@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import pickle
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import f1_score, roc_auc_score
 
+from tests.support.exploit import Exploit
 from tests.support.scripts import load_script
 
 evaluate = load_script("evaluate")
@@ -28,27 +28,17 @@ SMALL_MODEL = {
 }
 
 
-class _Exploit:
-    """A pickle that, if ever loaded, creates a marker file: what a tampered model could do."""
-
-    def __init__(self, marker: Path) -> None:
-        self.marker = marker
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (os.mkdir, (str(self.marker),))
-
-
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     directory = tmp_path_factory.mktemp("model")
     train_df, test_df = split(generate_transactions(6000, seed=11), test_size=0.25, seed=0)
-    model_path, meta_path = directory / "model.pkl", directory / "model.json"
+    model_path, meta_path = directory / "model.skops", directory / "model.json"
     train(train_df, SMALL_MODEL, model_path, meta_path)
     return {"model": model_path, "meta": meta_path, "test": test_df, "n_train": len(train_df)}
 
 
 def _copy(trained: dict[str, Any], tmp_path: Path) -> tuple[Path, Path]:
-    model_path, meta_path = tmp_path / "model.pkl", tmp_path / "model.json"
+    model_path, meta_path = tmp_path / "model.skops", tmp_path / "model.json"
     model_path.write_bytes(trained["model"].read_bytes())
     meta_path.write_bytes(trained["meta"].read_bytes())
     return model_path, meta_path
@@ -63,6 +53,10 @@ def test_metadata_records_hash_features_and_params(trained: dict[str, Any]) -> N
     assert metadata["params"] == SMALL_MODEL
     assert metadata["n_train_rows"] == trained["n_train"]
     assert metadata["sklearn_version"]
+    assert metadata["format"] == "skops"
+    environment = metadata["environment"]
+    assert environment["packages"]["scikit-learn"] == metadata["sklearn_version"]
+    assert environment["python"].count(".") == 2
 
 
 def test_verified_model_loads_and_scores(trained: dict[str, Any]) -> None:
@@ -89,18 +83,19 @@ def test_verified_model_loads_and_scores(trained: dict[str, Any]) -> None:
     assert matrix["tp"] + matrix["fn"] == metrics["n_fraud_test"]
 
 
-def test_tampered_model_is_refused_before_unpickling(
+def test_tampered_model_is_refused_before_loading(
     trained: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     model_path, meta_path = _copy(trained, tmp_path)
     marker = tmp_path / "exploited"
-    model_path.write_bytes(pickle.dumps(_Exploit(marker)))
+    model_path.write_bytes(pickle.dumps(Exploit(marker)))
 
-    def no_unpickling(data: bytes) -> None:
-        raise AssertionError("unpickled a model whose hash did not match")
+    def no_loading(data: bytes, trusted: Any = None) -> None:
+        raise AssertionError("loaded a model whose hash did not match")
 
-    monkeypatch.setattr(evaluate.pickle, "loads", no_unpickling)
-    with pytest.raises(evaluate.ModelIntegrityError, match="refusing to unpickle"):
+    monkeypatch.setattr(evaluate.sio, "loads", no_loading)
+    monkeypatch.setattr(evaluate.sio, "get_untrusted_types", no_loading)
+    with pytest.raises(evaluate.ModelIntegrityError, match="refusing to load"):
         evaluate.load_verified_model(model_path, meta_path)
     assert not marker.exists()
 
@@ -112,6 +107,21 @@ def test_single_flipped_byte_is_refused(trained: dict[str, Any], tmp_path: Path)
     model_path.write_bytes(bytes(blob))
     with pytest.raises(evaluate.ModelIntegrityError, match="sha256"):
         evaluate.load_verified_model(model_path, meta_path)
+
+
+def test_a_type_the_metadata_does_not_trust_is_refused(
+    trained: dict[str, Any], tmp_path: Path
+) -> None:
+    model_path, meta_path = _copy(trained, tmp_path)
+    metadata = json.loads(meta_path.read_text())
+    assert "sklearn.utils.validation.check_array" in metadata["trusted_types"]
+    metadata["trusted_types"].remove("sklearn.utils.validation.check_array")
+    meta_path.write_text(json.dumps(metadata))
+    with pytest.raises(evaluate.ModelIntegrityError) as caught:
+        evaluate.load_verified_model(model_path, meta_path)
+    assert str(caught.value) == (
+        f"{model_path} needs types {meta_path} does not trust: sklearn.utils.validation.check_array"
+    )
 
 
 def test_metadata_without_hash_is_refused(trained: dict[str, Any], tmp_path: Path) -> None:
@@ -133,7 +143,7 @@ def test_stage_exits_with_a_clear_error_on_tampering(
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit) as caught:
         evaluate.main()
-    assert "refusing to unpickle" in str(caught.value.code)
+    assert "refusing to load" in str(caught.value.code)
     assert not (tmp_path / "eval").exists()
 
 

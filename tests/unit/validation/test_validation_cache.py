@@ -93,3 +93,64 @@ def test_an_unreadable_entry_is_a_miss(files: Path) -> None:
 
     assert _validate(files).rows == 2
     assert json.loads(entry.read_text())["rows"] == 2  # written afresh
+
+
+def test_the_verdict_does_not_depend_on_the_name_it_was_stored_under(files: Path) -> None:
+    _validate(files)
+    _tamper(files, rows=999)
+    again = validate_cached(
+        files / "data.csv",
+        "schema.yaml",
+        base_dir=files,
+        name="another name",
+        max_samples=5,
+        cache_dir=files / "cache",
+    )
+    assert (again.rows, again.dataset, again.path) == (999, "another name", str(files / "data.csv"))
+
+
+def test_validate_in_a_dvc_repository_remembers_for_a_later_check(
+    files: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from modelci.cli.main import cli
+    from modelci.validation import CACHE_DIR
+
+    (files / ".dvc").mkdir()
+    monkeypatch.chdir(files)
+    result = CliRunner().invoke(cli, ["validate", "data.csv", "--schema", "schema.yaml"])
+    assert result.exit_code == 4
+    (entry,) = (files / CACHE_DIR).iterdir()
+    data = json.loads(entry.read_text())
+    data["rows"] = 999
+    entry.write_text(json.dumps(data))
+    # What `modelci check` asks (its own name for the dataset) is answered by that entry.
+    remembered = validate_cached(
+        files / "data.csv",
+        "schema.yaml",
+        base_dir=files,
+        name="points",
+        max_samples=5,
+        cache_dir=files / CACHE_DIR,
+    )
+    assert (remembered.rows, remembered.dataset) == (999, "points")
+    # And the command itself answers from it too, under the file's own name.
+    again = CliRunner().invoke(
+        cli, ["validate", "data.csv", "--schema", "schema.yaml", "--format", "json"]
+    )
+    assert json.loads(again.stdout)[0]["rows"] == 999
+
+
+def test_validate_outside_a_dvc_repository_remembers_nothing(
+    files: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from modelci.cli.main import cli
+
+    monkeypatch.chdir(files)
+    result = CliRunner().invoke(cli, ["validate", "data.csv", "--schema", "schema.yaml"])
+    assert result.exit_code == 4
+    assert not (files / ".dvc").exists()
+    assert sorted(p.name for p in files.iterdir()) == ["data.csv", "schema.yaml"]
