@@ -22,10 +22,9 @@ from typing import Any, Literal
 from modelci.adapters.gto_registry import Bump
 from modelci.config import load_config
 from modelci.errors import CheckNotPassedError, DirtyWorkspaceError
-from modelci.files import write_text_atomic
-from modelci.registry.card import CARD_FILE, ModelCard, card_json
+from modelci.registry.card import ModelCard
 from modelci.registry.lineage import build_card
-from modelci.registry.markdown import render_card_markdown
+from modelci.registry.markdown import save_card
 from modelci.registry.operations import (
     DEFAULT_REMOTE,
     Registered,
@@ -109,10 +108,7 @@ def register(options: RegisterOptions, progress: Progress = _quiet) -> Registrat
     registered = register_version(
         root, model.name, commit, version, card, push=options.push, remote=options.remote
     )
-    json_path = out_dir / CARD_FILE
-    markdown_path = json_path.with_suffix(".md")
-    write_text_atomic(json_path, card_json(card))
-    write_text_atomic(markdown_path, render_card_markdown(card))
+    json_path, markdown_path = save_card(card, out_dir)
     return Registration(registered, source, json_path, markdown_path)
 
 

@@ -3,6 +3,8 @@
     model = resolve_model(root)                       # from dvc.yaml `artifacts:`
     version = current(root, model.name, "production")
     card = read_card(root, version)                   # from the registration tag's message
+    card = record_image(card, ref, digest)            # after packaging: a new card, then
+    save_card(card, out_dir)                          # model-card.json and model-card.md
 
 `operations` returns data and never prints; `card` declares the model card (pydantic, with its
 JSON Schema: `python -m modelci.registry`); `lineage` builds a card from a commit and its check;
@@ -18,6 +20,7 @@ from modelci.registry.card import (
     card_json,
     record_image,
 )
+from modelci.registry.markdown import render_card_markdown, save_card
 from modelci.registry.operations import (
     Assigned,
     Registered,
@@ -46,7 +49,9 @@ __all__ = [
     "read_card",
     "record_image",
     "register_version",
+    "render_card_markdown",
     "resolve_model",
+    "save_card",
     "show",
     "versions",
 ]

@@ -1,4 +1,5 @@
-"""The model card as Markdown (a release's notes, a job summary), every value escaped.
+"""The model card as Markdown (a release's notes, a job summary), every value escaped; and the
+pair of files (model-card.json, model-card.md) written beside a registration or an image.
 
 Names, paths, params, commit subjects and schema text come from the repository, so they go
 through modelci's one escaper set (`modelci.escape`), as the report's do.
@@ -6,10 +7,12 @@ through modelci's one escaper set (`modelci.escape`), as the report's do.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from modelci.escape import code, fence, text
-from modelci.registry.card import Metric, ModelCard
+from modelci.files import write_text_atomic
+from modelci.registry.card import CARD_FILE, Metric, ModelCard, card_json
 from modelci.report.values import number
 
 
@@ -108,3 +111,12 @@ def _compact(values: Any) -> str:
     import json
 
     return json.dumps(values, separators=(",", ":"), sort_keys=True, default=str)
+
+
+def save_card(card: ModelCard, directory: Path) -> tuple[Path, Path]:
+    """Write model-card.json and model-card.md into `directory`, each atomically."""
+    json_path = directory / CARD_FILE
+    markdown_path = json_path.with_suffix(".md")
+    write_text_atomic(json_path, card_json(card))
+    write_text_atomic(markdown_path, render_card_markdown(card))
+    return json_path, markdown_path
