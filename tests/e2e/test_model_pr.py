@@ -107,6 +107,13 @@ def test_first_run_creates_the_comment_and_a_second_run_updates_it(
         "PATCH",
     ]
     assert e2e_outputs(second)["comment-url"] == outputs["comment-url"]
+    # Each run saved what the check remembered (data verdicts, intervals, the base's metrics)
+    # under its commit, for the next push to restore.
+    saved = sorted(p for p in world.cache_store.iterdir() if p.name.startswith("modelci-results-"))
+    assert len(saved) == 2
+    for slot in saved:
+        assert list((slot / "0" / "validation").glob("*.json")), slot
+        assert list((slot / "0" / "revisions").glob("*.json")), slot
     world.contract.verify()
 
 

@@ -19,6 +19,7 @@ from modelci.config.models import (
     ReportConfig,
     Tolerance,
 )
+from modelci.config.tests import TestsConfig
 
 __all__ = [
     "SECTION",
@@ -33,6 +34,7 @@ __all__ = [
     "PredictionsConfig",
     "RegressionMode",
     "ReportConfig",
+    "TestsConfig",
     "Tolerance",
     "load_config",
 ]

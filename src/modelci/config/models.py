@@ -26,6 +26,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from modelci.config.drift import DriftConfig
+from modelci.config.tests import TestsConfig
 
 Direction = Literal["higher", "lower"]
 PlotKind = Literal["line", "confusion"]
@@ -201,6 +202,13 @@ class ModelciSection(_Model):
     predictions: PredictionsConfig | None = None
     intervals: IntervalsConfig = Field(default_factory=IntervalsConfig)
     drift: DriftConfig | None = Field(default=None, description="`modelci drift` settings")
+    test_data: NonEmpty | None = Field(
+        default=None,
+        description="the test split (CSV or Parquet); the `test_data` fixture of modelci.testing",
+    )
+    tests: TestsConfig | None = Field(
+        default=None, description="the team's own test command, run inside the check"
+    )
 
     @field_validator("data", "gates", mode="before")
     @classmethod

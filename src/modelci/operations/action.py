@@ -350,7 +350,29 @@ def publish_report(
             title=f"Gate failed: {gate.metric}",
             base=root,
         )
+    _annotate_tests(actions, report, config_file, root)
     if report.error:
         actions.error(report.error, file="dvc.yaml", title="Pipeline failed", base=root)
     for warning in report.warnings:
         actions.warning(warning)
+
+
+def _annotate_tests(actions: Actions, report: Report, config_file: str, root: Path) -> None:
+    """Each failing test on its file and line (an error when the tests are required, else a
+    warning); a run with no test, or one that crashed, on the `modelci.tests` configuration."""
+    tests = report.tests
+    if tests is None or tests.status == "passed":
+        return
+    level: Level = "error" if tests.blocking else "warning"
+    for failure in tests.failures[:MAX_ANNOTATIONS]:
+        actions.annotate(
+            level,
+            failure.message,
+            title=f"Test failed: {failure.name}",
+            file=failure.file,
+            line=failure.line if failure.file else None,
+            base=root,
+        )
+    if not tests.failures:
+        title = "No test ran" if tests.status == "no-tests" else "Test run failed"
+        actions.annotate(level, tests.summary, title=title, file=config_file, base=root)

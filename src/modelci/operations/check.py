@@ -65,7 +65,13 @@ def run_check(options: CheckOptions, progress: Progress = _quiet) -> tuple[Confi
     base_metrics = _baseline(root, options, report) if options.baseline else None
 
     with dvc.Project(root) as project:  # one DVC repository for the whole check
-        return config, _check(config, project, options, params_path, report, progress, base_metrics)
+        report = _check(config, project, options, params_path, report, progress, base_metrics)
+    if config.section.tests is not None and report.tests is None:
+        report.warnings.append(
+            "the team's tests did not run: they run after the pipeline (`modelci.tests.when: "
+            "after-pipeline`), which did not finish"
+        )
+    return config, report
 
 
 def _baseline(root: Path, options: CheckOptions, report: Report) -> dvc.FileValues | None:
@@ -106,6 +112,9 @@ def _check(
     base_metrics: dvc.FileValues | None = None,
 ) -> Report:
     root, base = project.root, report.base
+    tests = config.section.tests
+    if tests is not None and tests.when == "before-pipeline":
+        _run_tests(config, root, params_path, report, progress)
     try:
         data_run: dvc.ReproResult | None = None
         if config.data:
@@ -127,6 +136,8 @@ def _check(
         report.error_log = failure.log_tail
         _compare_params(config, project, params_path, report)
         return report
+    if tests is not None and tests.when == "after-pipeline":
+        _run_tests(config, root, params_path, report, progress)
 
     progress("step", "Comparing metrics and params" + (f" with {base.ref}" if base else ""))
     _compare_metrics(project, report, base_metrics)
@@ -142,8 +153,26 @@ def _check(
         load_plot(root, plot, git.show_file(root, base_sha, plot.path) if base_sha else None)
         for plot in config.report.plots
     ]
-    report.verdict = Verdict.FAIL if report.failed_gates else Verdict.PASS
+    report.verdict = Verdict.FAIL if report.failed_gates or report.tests_failed else Verdict.PASS
     return report
+
+
+def _run_tests(
+    config: Config, root: Path, params_path: Path, report: Report, progress: Progress
+) -> None:
+    """The team's own test command, with the user's interpreter (see modelci.testsuite)."""
+    from modelci.testsuite import run_tests
+
+    tests = config.section.tests
+    assert tests is not None
+    progress("step", f"Running the team's tests ({tests.command})")
+    report.tests = run_tests(
+        tests,
+        root,
+        params_file=params_path,
+        config_file=_relative(params_path, root) or str(params_path),
+        on_line=lambda line: progress("log", line),
+    )
 
 
 def _validate_data(

@@ -34,6 +34,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "error": report.error,
         "intervals": [interval.to_dict() for interval in report.intervals],
         "baseline": report.baseline.to_dict() if report.baseline else None,
+        "tests": report.tests.to_dict() if report.tests else None,
     }
     non_finite: list[dict[str, str]] = []
     strict: dict[str, Any] = _finite(data, "", non_finite)

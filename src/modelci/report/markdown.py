@@ -1,9 +1,10 @@
 """report.md: what a reviewer reads in the pull request.
 
-Order: one-line verdict, gates table, what went wrong, params that changed, data validation,
-other metrics, plots (Mermaid charts, which GitHub renders in comments, with their data in a
-collapsed table), pipeline stages, warnings, commits compared. The whole text never exceeds
-MAX_REPORT_CHARS: `truncate` cuts it by structure (see report/truncate.py for the order).
+Order: one-line verdict, gates table, the team's tests, what went wrong, params that changed,
+data validation, other metrics, plots (Mermaid charts, which GitHub renders in comments, with
+their data in a collapsed table), pipeline stages, warnings, commits compared. The whole text
+never exceeds MAX_REPORT_CHARS: `truncate` cuts it by structure (see report/truncate.py for
+the order).
 Every untrusted text goes through modelci/escape.py.
 """
 
@@ -13,7 +14,7 @@ from functools import partial
 
 from modelci.escape import code, fence, plural, text
 from modelci.metrics.diff import Change
-from modelci.report import charts, values
+from modelci.report import charts, testsuite, values
 from modelci.report.model import MetricInterval, PlotData, Report, Verdict
 from modelci.report.truncate import cap_rows, truncate
 
@@ -54,6 +55,7 @@ def _render(report: Report, samples: int) -> str:
     intervals = {interval.source: interval for interval in report.intervals}
     for lines in (
         _gates(report, intervals),
+        testsuite.markdown(report.tests) if report.tests else [],
         _error(report),
         _params(report),
         _validation(report, samples),

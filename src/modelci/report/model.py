@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from modelci.adapters.git import Revision
     from modelci.metrics import Change
     from modelci.rules import GateResult
+    from modelci.testsuite import TestsResult
     from modelci.validation import ValidationResult
 
 
@@ -98,10 +99,16 @@ class Report:
     config_changed: bool = False  # the `modelci:` section differs from the base
     intervals: list[MetricInterval] = field(default_factory=list)  # from per-row predictions
     baseline: Baseline | None = None  # the registry version `base` is, with `--baseline`
+    tests: TestsResult | None = None  # the team's own tests (`modelci.tests`), when configured
 
     @property
     def failed_gates(self) -> list[GateResult]:
         return [gate for gate in self.gates if not gate.passed]
+
+    @property
+    def tests_failed(self) -> bool:
+        """The team's tests fail the check (`required` mode, and not a clean pass)."""
+        return self.tests is not None and self.tests.blocking
 
     @property
     def invalid_datasets(self) -> list[ValidationResult]:
@@ -121,9 +128,23 @@ class Report:
             return f"Error: {self.error}"
         if self.verdict is Verdict.FAIL:
             failed = self.failed_gates
-            return f"Fail: {len(failed)} of {plural(len(self.gates), 'gate')} failed: " + "; ".join(
-                gate.reasons[0] for gate in failed
+            if not failed:  # the team's tests alone failed the check
+                return f"Fail: {self._tests_summary}; {plural(len(self.gates), 'gate')} held"
+            return (
+                f"Fail: {len(failed)} of {plural(len(self.gates), 'gate')} failed: "
+                + "; ".join(gate.reasons[0] for gate in failed)
+                + (f"; {self._tests_summary}" if self.tests_failed else "")
             )
-        return f"Pass: {plural(len(self.gates), 'gate')} held" + (
-            " (first run: no base to compare)" if self.base is None else ""
+        return (
+            f"Pass: {plural(len(self.gates), 'gate')} held"
+            + (" (first run: no base to compare)" if self.base is None else "")
+            + (f"; {self._tests_summary}" if self.tests else "")
         )
+
+    @property
+    def _tests_summary(self) -> str:
+        tests = self.tests
+        if tests is None:
+            return ""
+        only = " (report-only)" if tests.mode == "report-only" else ""
+        return f"team tests{only}: {tests.summary}"
