@@ -161,6 +161,19 @@ def test_a_report_of_another_commit_does_not_count(repo: MiniProject) -> None:
     assert "running the check" in result.stderr
 
 
+def test_a_commit_that_does_not_reproduce_as_committed_is_refused(repo: MiniProject) -> None:
+    repo.set_params(quality=0.97)
+    head = repo.commit("params changed, pipeline not run")  # dvc.lock is stale
+    result = registry(repo, "register")
+    assert result.returncode == 9
+    error = next(line for line in result.stderr.splitlines() if line.startswith("Error:"))
+    assert error.startswith(
+        f"Error: the check changed tracked files: {head[:12]} does not reproduce as committed ("
+    )
+    assert "dvc.lock" in error
+    assert _tags(repo) == []
+
+
 def test_versions_bump_and_a_taken_version_or_commit_is_refused(repo: MiniProject) -> None:
     assert registry(repo, "register").returncode == 0
     again = registry(repo, "register")

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from modelci.adapters import git
 from modelci.adapters.gto_registry import Bump
 from modelci.config import load_config
 from modelci.errors import CheckNotPassedError, DirtyWorkspaceError
@@ -123,14 +124,13 @@ def _passing_check(
         progress("step", f"No passing report.json for {commit[:12]}: running the check")
         data = _run_check(options, root, out_dir, progress)
         source = "run"
-        try:
-            require_clean(root, "register")
-        except DirtyWorkspaceError as error:
+        changed = git.dirty_files(root)
+        if changed:
             raise DirtyWorkspaceError(
                 f"the check changed tracked files: {commit[:12]} does not reproduce as "
-                f"committed ({error.message.partition('(')[2].rstrip(')')})",
+                f"committed ({', '.join(changed[:5])})",
                 hint="commit what `dvc repro` wrote (dvc.lock, metrics) and register that commit",
-            ) from error
+            )
     if data.get("verdict") != "pass":
         raise CheckNotPassedError(
             f"the check of {commit[:12]} did not pass: {data.get('summary', 'no summary')}",
