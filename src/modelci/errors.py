@@ -6,11 +6,16 @@
     ├── DataError                a data file cannot be read at all (exit 4)
     ├── PipelineError            `dvc repro` or git failed (exit 5)
     ├── ModelFileError           a model file failed its hash check, or needs untrusted types (7)
-    └── ServiceError             an outside service (GitHub API) failed (exit 6)
-        └── GitHubError
-            ├── GitHubAuthError        401/403: token or permission missing
-            ├── GitHubNotFoundError    404: repository, pull request or comment not found
-            └── GitHubRateLimitError   rate limit still in force after retries
+    ├── ServiceError             an outside service (GitHub API) failed (exit 6)
+    │   └── GitHubError
+    │       ├── GitHubAuthError        401/403: token or permission missing
+    │       ├── GitHubNotFoundError    404: repository, pull request or comment not found
+    │       └── GitHubRateLimitError   rate limit still in force after retries
+    └── RegistryError            the model registry refused a change or a lookup (exit 9)
+        ├── DirtyWorkspaceError    uncommitted changes: a version must be a commit
+        ├── CheckNotPassedError    the commit's check did not pass
+        ├── VersionConflictError   the version (or the tag) exists already: names who has it
+        └── NotInStageError        no version of the model holds the stage
 
 Verdicts that are not exceptions (a gate failed, data failed validation) are results: the CLI maps
 them to exit codes through `ExitCode` too, so every code is defined here, in one place.
@@ -35,6 +40,8 @@ class ExitCode(IntEnum):
     SERVICE = 6  # an outside service (GitHub API) failed after retries
     MODEL_REFUSED = 7  # a model file failed its hash check, or needs a type nobody trusted
     DRIFT_DETECTED = 8  # `modelci drift`: the data (or the model's scores) drifted
+    REGISTRY = 9  # `modelci registry`: the registry refused (dirty workspace, check not passed,
+    # version taken or a lost race, nothing in the stage)
     INTERNAL = 70  # a bug in modelci: please report it
 
 
@@ -177,3 +184,46 @@ class GitHubNotFoundError(GitHubError):
 
 class GitHubRateLimitError(GitHubError):
     pass
+
+
+class RegistryError(ModelciError):
+    """The git-tag model registry refused a change or could not answer a lookup."""
+
+    exit_code = ExitCode.REGISTRY
+
+
+class DirtyWorkspaceError(RegistryError):
+    """Tracked files differ from the commit: a registered version must be exactly a commit."""
+
+
+class CheckNotPassedError(RegistryError):
+    """The check of the commit to register did not pass (or could not run)."""
+
+
+@dataclass(frozen=True)
+class TagHolder:
+    """Who holds a registry tag: what a losing registration names."""
+
+    tag: str
+    commit: str
+    tagger: str | None = None
+    date: str | None = None
+
+    def __str__(self) -> str:
+        by = f" by {self.tagger}" if self.tagger else ""
+        when = f" at {self.date}" if self.date else ""
+        return f"`{self.tag}` (commit {self.commit[:12]}{by}{when})"
+
+
+class VersionConflictError(RegistryError):
+    """The version, or the tag, is already taken; `holder` says by whom, when known."""
+
+    def __init__(
+        self, message: str, *, holder: TagHolder | None = None, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.holder = holder
+
+
+class NotInStageError(RegistryError):
+    """No version of the model is in the stage asked for."""

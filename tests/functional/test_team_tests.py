@@ -48,8 +48,7 @@ def test_a_broken_script_function_fails_its_unit_test_and_the_check(
     assert (failure["file"], failure["line"]) == ("scripts/tests/test_evaluate.py", 8)
     assert failure["message"] == "assert [0, 1, 2, 3] == [0, 1, 2, 3, 4]"
     assert report["summary"] == (
-        f"Fail: team tests: 1 of 8 tests failed: {THIN_TEST}; 3 gates held; "
-        "10 slice gates held"
+        f"Fail: team tests: 1 of 8 tests failed: {THIN_TEST}; 3 gates held; 10 slice gates held"
     )
     markdown = (reference.root / "report.md").read_text()
     assert "❌ **Tests failed** (required: fails the check)" in markdown

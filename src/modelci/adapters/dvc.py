@@ -331,6 +331,44 @@ class Project:
         self._reads[("params", rev)] = _snapshot(params)
 
 
+@dataclass(frozen=True)
+class ArtifactDeclaration:
+    """A model (or other artifact) declared in a dvc.yaml `artifacts:` section."""
+
+    name: str  # as GTO names it: `name`, or `dir:name` for a dvc.yaml in `dir/`
+    path: str  # relative to the repository root
+    type: str | None = None
+    desc: str | None = None
+    labels: tuple[str, ...] = ()
+
+
+def artifacts(project: Project) -> list[ArtifactDeclaration]:
+    """Every artifact the workspace's dvc.yaml files declare, as DVC reads them."""
+    import posixpath
+
+    from dvc.exceptions import DvcException
+
+    try:
+        with contextlib.chdir(project.root):
+            declared = project.repo.artifacts.read()
+    except DvcException as error:
+        raise ConfigError(f"DVC could not read the artifacts: {error}", file="dvc.yaml") from error
+    found = []
+    for dvcfile, entries in sorted(declared.items()):
+        folder = posixpath.dirname(str(dvcfile).replace("\\", "/"))
+        for name, artifact in entries.items():
+            found.append(
+                ArtifactDeclaration(
+                    name=f"{folder}:{name}" if folder else str(name),
+                    path=posixpath.normpath(posixpath.join(folder, str(artifact.path))),
+                    type=artifact.type,
+                    desc=artifact.desc,
+                    labels=tuple(artifact.labels or ()),
+                )
+            )
+    return found
+
+
 def read_file(root: Path, path: str, rev: str | None = None) -> bytes:
     """The bytes of `path` at `rev` (None: the workspace), git-tracked or DVC-cached alike.
 

@@ -76,3 +76,84 @@ def show_bytes(root: Path, sha: str, path: str) -> bytes | None:
     except FileNotFoundError as error:
         raise PipelineError("git is not installed", hint="install git and retry") from error
     return result.stdout if result.returncode == 0 else None
+
+
+# --- what the registry needs: a clean workspace, and tags pushed as a lock ----------------------
+
+
+def dirty_files(root: Path) -> list[str]:
+    """Tracked files that differ from HEAD (staged or not); untracked files do not count."""
+    result = _git(root, "status", "--porcelain", "--untracked-files=no")
+    if result.returncode != 0:
+        raise PipelineError(f"`git status` failed in {root}: {result.stderr.strip()}")
+    return [line[3:] for line in result.stdout.splitlines() if line.strip()]
+
+
+def fetch_tags(root: Path, remote: str) -> None:
+    """Bring the remote's tags here (a registry read or a version bump must see them)."""
+    result = _git(root, "fetch", "--quiet", "--tags", remote)
+    if result.returncode != 0:
+        raise PipelineError(
+            f"`git fetch --tags {remote}` failed: {result.stderr.strip()}",
+            hint=f"check that the remote `{remote}` exists and is reachable (`git remote -v`)",
+        )
+
+
+@dataclass(frozen=True)
+class PushOutcome:
+    pushed: bool
+    detail: str  # git's own words for each refused ref, when not pushed
+
+
+def push_refs_atomic(root: Path, remote: str, refs: list[str]) -> PushOutcome:
+    """`git push --atomic` of `refs` (all or none). A ref that already exists on the remote is
+    refused (never forced): the remote's compare-and-swap makes a tag push a lock."""
+    specs = [f"{ref}:{ref}" for ref in refs]
+    result = _git(root, "push", "--atomic", "--porcelain", remote, *specs)
+    if result.returncode == 0:
+        return PushOutcome(pushed=True, detail="")
+    refused = [line for line in result.stdout.splitlines() if line.startswith("!")]
+    detail = "; ".join(refused) or result.stderr.strip() or f"exit code {result.returncode}"
+    return PushOutcome(pushed=False, detail=detail)
+
+
+def remote_ref(root: Path, remote: str, ref: str) -> str | None:
+    """The object a ref names on the remote, or None when the remote has no such ref."""
+    result = _git(root, "ls-remote", remote, ref)
+    if result.returncode != 0:
+        raise PipelineError(f"`git ls-remote {remote}` failed: {result.stderr.strip()}")
+    line = next((line for line in result.stdout.splitlines() if line.endswith(f"\t{ref}")), "")
+    return line.split("\t", 1)[0] or None
+
+
+def fetch_ref(root: Path, remote: str, ref: str) -> None:
+    """Fetch one ref from the remote into the same name here (it must not exist here)."""
+    result = _git(root, "fetch", "--quiet", remote, f"{ref}:{ref}")
+    if result.returncode != 0:
+        raise PipelineError(f"`git fetch {remote} {ref}` failed: {result.stderr.strip()}")
+
+
+def delete_tag(root: Path, tag: str) -> None:
+    result = _git(root, "tag", "--delete", tag)
+    if result.returncode != 0:
+        raise PipelineError(f"`git tag --delete {tag}` failed: {result.stderr.strip()}")
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    name: str
+    commit: str  # the commit the tag points at
+    tagger: str | None  # `Name <email>`
+    date: str | None  # ISO 8601
+
+
+def tag_info(root: Path, tag: str) -> TagInfo | None:
+    """The commit, tagger and date of an annotated tag here, or None when there is none."""
+    fmt = "%(*objectname)%00%(objectname)%00%(taggername) %(taggeremail)%00%(taggerdate:iso-strict)"
+    result = _git(root, "for-each-ref", f"--format={fmt}", f"refs/tags/{tag}")
+    if result.returncode != 0 or not result.stdout.strip():
+        return None
+    peeled, target, tagger, date = result.stdout.rstrip("\n").split("\0")
+    return TagInfo(
+        name=tag, commit=peeled or target, tagger=tagger.strip() or None, date=date or None
+    )

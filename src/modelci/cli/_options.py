@@ -23,6 +23,39 @@ def format_option(choices: list[str], default: str, help: str) -> Decorator:
     )
 
 
+def params_file_option() -> Decorator:
+    """`--params-file`: the file holding the `modelci:` section."""
+    return click.option(
+        "--params-file",
+        type=click.Path(path_type=Path),  # an unreadable file is a configuration error (exit 3)
+        default=Path("params.yaml"),
+        show_default=True,
+        help="File holding the `modelci:` configuration section.",
+    )
+
+
+def output_dir_option(help: str) -> Decorator:
+    """`--output-dir`: where a command writes (and finds) its reports."""
+    return click.option(
+        "--output-dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=Path(),
+        show_default=True,
+        help=help,
+    )
+
+
+def directory_option() -> Decorator:
+    """`-C/--directory`: the repository to run in."""
+    return click.option(
+        "-C",
+        "--directory",
+        type=click.Path(path_type=Path, file_okay=False, exists=True),
+        default=Path(),
+        help="Run in this repository instead of the current directory.",
+    )
+
+
 def repo_option(help: str) -> Decorator:
     """`--repo OWNER/NAME`, from GITHUB_REPOSITORY in a workflow."""
     return click.option(

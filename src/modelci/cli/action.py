@@ -86,9 +86,14 @@ def inputs(
 @click.option("--params-file", required=True, help="The `params-file` input.")
 @click.option("--output-dir", required=True, help="The `output-dir` input.")
 @click.option("--base", default="", help="The `base` input. Empty: the pull request's base.")
+@click.option(
+    "--baseline", default="", help="The `baseline` input: a registry stage. Empty: use base."
+)
 @click.option("--repro", type=_BOOL, default="true", show_default=True, help="The `repro` input.")
 @click.pass_context
-def check(ctx: click.Context, params_file: str, output_dir: str, base: str, repro: str) -> None:
+def check(
+    ctx: click.Context, params_file: str, output_dir: str, base: str, baseline: str, repro: str
+) -> None:
     """Run `modelci check` and record its exit code and verdict as step outputs.
 
     Always exits 0 once the code is recorded, so the comment is posted before `modelci action
@@ -103,7 +108,7 @@ def check(ctx: click.Context, params_file: str, output_dir: str, base: str, repr
     from modelci.cli.main import exit_code_of
     from modelci.operations.action import verdict_for
 
-    if not base:
+    if not base and not baseline:  # a baseline stage replaces the pull request's base
         event = event_pull_request()
         base = (event.base_sha if event else None) or ""
     out = Path(output_dir).absolute()
@@ -111,6 +116,7 @@ def check(ctx: click.Context, params_file: str, output_dir: str, base: str, repr
         lambda: ctx.invoke(
             check_command,
             base=base or None,
+            baseline=baseline or None,
             params_file=Path(params_file),
             output_dir=out,
             repro=repro == "true",

@@ -11,7 +11,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from modelci.cli._options import format_option
+from modelci.cli._options import (
+    directory_option,
+    format_option,
+    output_dir_option,
+    params_file_option,
+)
 from modelci.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -25,19 +30,13 @@ if TYPE_CHECKING:
     help="Git revision to compare against (branch, tag or SHA). Omit on a first run.",
 )
 @click.option(
-    "--params-file",
-    type=click.Path(path_type=Path),  # an unreadable file is a configuration error (exit 3)
-    default=Path("params.yaml"),
-    show_default=True,
-    help="File holding the `modelci:` configuration section.",
+    "--baseline",
+    metavar="STAGE",
+    help="Compare with the model card of the registry version in this stage (`production`, "
+    "or `NAME#production` when dvc.yaml declares several models) instead of --base.",
 )
-@click.option(
-    "--output-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path(),
-    show_default=True,
-    help="Where report.md and report.json are written.",
-)
+@params_file_option()
+@output_dir_option("Where report.md and report.json are written.")
 @click.option(
     "--repro/--no-repro",
     default=True,
@@ -50,15 +49,10 @@ if TYPE_CHECKING:
     "What to print on standard output once done: auto is text on a terminal (coloured unless "
     "NO_COLOR is set), the markdown of report.md otherwise.",
 )
-@click.option(
-    "-C",
-    "--directory",
-    type=click.Path(path_type=Path, file_okay=False, exists=True),
-    default=Path(),
-    help="Run in this repository instead of the current directory.",
-)
+@directory_option()
 def check(
     base: str | None,
+    baseline: str | None,
     params_file: Path,
     output_dir: Path,
     repro: bool,
@@ -68,11 +62,13 @@ def check(
     """Validate data, reproduce the DVC pipeline, diff metrics against BASE, evaluate gates.
 
     Writes report.md and report.json. Exit codes: 0 pass, 1 a gate failed, 2 usage error,
-    3 configuration error, 4 invalid data, 5 pipeline failed, 70 internal error (a bug).
+    3 configuration error, 4 invalid data, 5 pipeline failed, 9 registry error (--baseline),
+    70 internal error (a bug).
 
     \b
-    Example:
+    Examples:
       modelci check --base origin/main
+      modelci check --baseline production
     """
     from modelci.adapters import actions as gha
     from modelci.operations.check import CheckOptions, check_lock, run_check
@@ -83,7 +79,14 @@ def check(
     out_dir = output_dir if output_dir.is_absolute() else directory / output_dir
     with check_lock(directory):  # one check at a time per workspace, report writing included
         config, report = run_check(
-            CheckOptions(root=directory, params_file=params_file, base=base, repro=repro), progress
+            CheckOptions(
+                root=directory,
+                params_file=params_file,
+                base=base,
+                repro=repro,
+                baseline=baseline or None,
+            ),
+            progress,
         )
         progress("done", "")
         written = write_reports(report, out_dir, max_samples=config.report.max_samples)

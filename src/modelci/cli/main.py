@@ -45,6 +45,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "comment",
         "Create or update the sticky report comment on a pull request.",
     ),
+    "registry": (
+        "modelci.cli.registry",
+        "registry",
+        "The model registry on git tags, as GTO writes them: register, assign, show, history.",
+    ),
     "retrain-pr": (
         "modelci.cli.retrain_pr",
         "retrain_pr",

@@ -115,6 +115,11 @@ _ERRORS: dict[int, tuple[str, str]] = {
         "service error",
         "An outside service (the GitHub API) failed: see the log above; re-run the job later.",
     ),
+    ExitCode.REGISTRY: (
+        "registry error",
+        "The baseline's registry version or its model card could not be read (see the log "
+        "above). Are the registry's tags checked out (fetch-depth: 0)?",
+    ),
     ExitCode.INTERNAL: (
         "internal error",
         "modelci crashed: this is a bug, not a verdict on the model. Please report it at "

@@ -14,11 +14,12 @@ from pathlib import Path
 
 from modelci.adapters import dvc, git
 from modelci.config import SECTION, Config, load_config
+from modelci.errors import UsageError
 from modelci.files import exclusive_lock
 from modelci.metrics import diff_files
 from modelci.operations.intervals import intervals_for
 from modelci.operations.slices import slices_for
-from modelci.report.model import Report, Verdict
+from modelci.report.model import Baseline, Report, Verdict
 from modelci.report.plots import load_plot
 from modelci.rules import evaluate_gates
 
@@ -34,6 +35,7 @@ class CheckOptions:
     params_file: Path = Path("params.yaml")
     base: str | None = None
     repro: bool = True
+    baseline: str | None = None  # a registry stage (`production`, `NAME#production`)
 
 
 @contextmanager
@@ -61,15 +63,44 @@ def run_check(options: CheckOptions, progress: Progress = _quiet) -> tuple[Confi
     dvc.ensure_dvc_repository(root)
     base = git.resolve(root, options.base) if options.base else None
     report = Report(title=config.report.title, verdict=Verdict.PASS, head=git.head(root), base=base)
+    base_metrics = _baseline(root, options, report) if options.baseline else None
 
     with dvc.Project(root) as project:  # one DVC repository for the whole check
-        report = _check(config, project, options, params_path, report, progress)
+        report = _check(config, project, options, params_path, report, progress, base_metrics)
     if config.section.tests is not None and report.tests is None:
         report.warnings.append(
             "the team's tests did not run: they run after the pipeline (`modelci.tests.when: "
             "after-pipeline`), which did not finish"
         )
     return config, report
+
+
+def _baseline(root: Path, options: CheckOptions, report: Report) -> dvc.FileValues | None:
+    """`--baseline STAGE`: the base is the commit of the version in that stage, and the base
+    metrics are its model card's (what the version scored when it was registered)."""
+    from modelci.registry.operations import baseline
+
+    if options.base:
+        raise UsageError(
+            "--base and --baseline exclude each other",
+            hint="compare with a git revision (--base) or with a registry stage (--baseline)",
+        )
+    assert options.baseline is not None
+    stage, version, card = baseline(root, options.baseline)
+    if version is None or card is None:
+        report.warnings.append(
+            f"no registered version is in stage `{stage}` yet: nothing to compare with "
+            "(a first run)"
+        )
+        return None
+    subject = git.resolve(root, version.commit).subject
+    report.base = git.Revision(
+        ref=f"{version.name}@{version.version} ({stage})", sha=version.commit, subject=subject
+    )
+    report.baseline = Baseline(
+        stage=stage, name=version.name, version=version.version, commit=version.commit
+    )
+    return card.metric_files()
 
 
 def _check(
@@ -79,6 +110,7 @@ def _check(
     params_path: Path,
     report: Report,
     progress: Progress,
+    base_metrics: dvc.FileValues | None = None,
 ) -> Report:
     root, base = project.root, report.base
     tests = config.section.tests
@@ -109,7 +141,7 @@ def _check(
         _run_tests(config, root, params_path, report, progress)
 
     progress("step", "Comparing metrics and params" + (f" with {base.ref}" if base else ""))
-    _compare_metrics(project, report)
+    _compare_metrics(project, report, base_metrics)
     _compare_params(config, project, params_path, report)
     if config.predictions is not None:
         progress("step", f"Bootstrap intervals from {config.predictions.path}")
@@ -177,10 +209,15 @@ def _validate_data(
     return data_run
 
 
-def _compare_metrics(project: dvc.Project, report: Report) -> None:
+def _compare_metrics(
+    project: dvc.Project, report: Report, card_metrics: dvc.FileValues | None = None
+) -> None:
     base_sha = report.base.sha if report.base else None
     head_metrics = project.metrics()
-    base_metrics = project.metrics(base_sha) if base_sha else None
+    if card_metrics is not None:  # --baseline: the registered version's card, not its files
+        base_metrics: dvc.Snapshot | None = dvc.Snapshot(files=card_metrics)
+    else:
+        base_metrics = project.metrics(base_sha) if base_sha else None
     for file, problem in head_metrics.problems.items():
         report.warnings.append(f"metrics file {file} could not be read on the head: {problem}")
     if base_metrics:

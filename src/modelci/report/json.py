@@ -33,6 +33,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "warnings": list(report.warnings),
         "error": report.error,
         "intervals": [interval.to_dict() for interval in report.intervals],
+        "baseline": report.baseline.to_dict() if report.baseline else None,
         "tests": report.tests.to_dict() if report.tests else None,
         "slices": report.slices.to_dict() if report.slices else None,
     }

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from modelci.errors import ExitCode
 from modelci.stats.intervals import Interval, MetricInterval
 
-__all__ = ["Interval", "MetricInterval", "PlotData", "Report", "Verdict"]
+__all__ = ["Baseline", "Interval", "MetricInterval", "PlotData", "Report", "Verdict"]
 from modelci.escape import plural
 
 if TYPE_CHECKING:
@@ -64,6 +64,24 @@ class PlotData:
         }
 
 
+@dataclass(frozen=True)
+class Baseline:
+    """The registered version a check compared with (`--baseline STAGE`), from its model card."""
+
+    stage: str
+    name: str
+    version: str
+    commit: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "stage": self.stage,
+            "name": self.name,
+            "version": self.version,
+            "commit": self.commit,
+        }
+
+
 @dataclass
 class Report:
     title: str
@@ -81,6 +99,7 @@ class Report:
     error_log: str | None = None  # tail of the failing command's output
     config_changed: bool = False  # the `modelci:` section differs from the base
     intervals: list[MetricInterval] = field(default_factory=list)  # from per-row predictions
+    baseline: Baseline | None = None  # the registry version `base` is, with `--baseline`
     tests: TestsResult | None = None  # the team's own tests (`modelci.tests`), when configured
     slices: SlicesResult | None = None  # metrics and gates per slice of the test set
 

@@ -147,6 +147,26 @@ def test_check_compares_with_the_pull_requests_base_by_default(
     assert missing in result.stderr  # the base it was told to compare with does not exist
 
 
+def test_a_baseline_stage_replaces_the_pull_requests_base(
+    project: Path, runner_files: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(project)
+    event = tmp_path / "event.json"
+    missing = "0123456789abcdef0123456789abcdef01234567"
+    event.write_text(json.dumps({"pull_request": {"number": 3, "base": {"sha": missing}}}))
+    env = {**runner_files, "GITHUB_EVENT_PATH": str(event)}
+    args = ["action", "check", "--params-file", "params.yaml", "--output-dir", "out"]
+    result = CliRunner().invoke(
+        cli, [*args, "--base", "", "--baseline", "production", "--repro", "false"], env=env
+    )
+    assert result.exit_code == 0
+    outputs = read_outputs(Path(runner_files["GITHUB_OUTPUT"]))
+    # The stage is looked up in the registry (this project declares no model), not the PR base.
+    assert (outputs["exit-code"], outputs["verdict"]) == ("3", "error")
+    assert "dvc.yaml declares no model in `artifacts:`" in result.stderr
+    assert missing not in result.stderr
+
+
 def test_a_config_error_in_a_subfolder_points_at_the_file_from_the_repository_root(
     project: Path, runner_files: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -77,6 +77,7 @@ VERDICTS = [
     (6, Verdict.ERROR),
     (7, Verdict.ERROR),  # a model file refused
     (8, Verdict.ERROR),  # drift is not a verdict of `modelci check`
+    (9, Verdict.ERROR),  # `--baseline`: the registry could not answer
     (70, Verdict.ERROR),
     (130, Verdict.ERROR),
     (137, Verdict.ERROR),
@@ -136,6 +137,7 @@ def test_a_failed_gate_fails_the_job_unless_fail_on_gate_is_false() -> None:
         (5, "modelci: pipeline failed"),
         (6, "modelci: service error"),
         (7, "modelci: model refused"),
+        (9, "modelci: registry error"),
         (70, "modelci: internal error"),
     ],
 )
