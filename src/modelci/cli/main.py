@@ -45,6 +45,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "comment",
         "Create or update the sticky report comment on a pull request.",
     ),
+    "serve": (
+        "modelci.cli.serve",
+        "serve",
+        "Serve the verified model over the Open Inference Protocol v2, with metrics.",
+    ),
     "retrain-pr": (
         "modelci.cli.retrain_pr",
         "retrain_pr",
