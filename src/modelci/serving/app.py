@@ -118,15 +118,19 @@ class ServingApp:
         request_id = _request_id(scope)
         path: str = scope["path"]
         method: str = scope["method"]
-        endpoint = "other"
+        endpoint = _endpoint_of(path)
         try:
-            endpoint, answer = await self._route(method, path, scope, receive, request_id)
+            answer = await self._route(method, path, scope, receive, request_id)
         except RequestRejected as rejected:
             answer = _rejection(rejected)
         except Exception:  # a bug: answer 500, log it with the request id, keep serving
             log.exception("internal error", extra={"fields": {"request_id": request_id}})
             answer = _Answer(500, codec.encode_error("internal server error"), list(_JSON))
-        headers = [*answer.headers, (b"x-request-id", request_id.encode())]
+        headers = [
+            *answer.headers,
+            (b"content-length", str(len(answer.body)).encode()),
+            (b"x-request-id", request_id.encode()),
+        ]
         await send({"type": "http.response.start", "status": answer.status, "headers": headers})
         await send({"type": "http.response.body", "body": answer.body})
         seconds = time.perf_counter() - started
@@ -150,7 +154,7 @@ class ServingApp:
 
     async def _route(
         self, method: str, path: str, scope: Scope, receive: Receive, request_id: str
-    ) -> tuple[str, _Answer]:
+    ) -> _Answer:
         if path == "/predict":
             _allow(method, "POST")
             columns, predicted = await self._infer(scope, receive, codec.decode_records)
@@ -158,28 +162,28 @@ class ServingApp:
                 self.served.name, self.served.version, request_id,
                 predicted.scores, predicted.classes,
             )  # fmt: skip
-            return "predict", _Answer(200, body, list(_JSON), columns.rows)
+            return _Answer(200, body, list(_JSON), columns.rows)
         if path.startswith("/v2/models/"):
             return await self._model_route(method, path, scope, receive, request_id)
         if path in ("/v2/health/live", "/v2/health/ready"):
             _allow(method, "GET")
             if path.endswith("live"):
-                return "health", _Answer(200, b'{"live":true}', list(_JSON))
+                return _Answer(200, b'{"live":true}', list(_JSON))
             status = 200 if self.ready else 503
-            return "health", _Answer(status, codec.dumps({"ready": self.ready}), list(_JSON))
+            return _Answer(status, codec.dumps({"ready": self.ready}), list(_JSON))
         if path == "/metrics":
             _allow(method, "GET")
             body = self.metrics.exposition()
-            return "metrics", _Answer(200, body, [(b"content-type", CONTENT_TYPE.encode())])
+            return _Answer(200, body, [(b"content-type", CONTENT_TYPE.encode())])
         if path in ("/v2", "/v2/"):
             _allow(method, "GET")
             body = codec.dumps({"name": "modelci", "version": __version__, "extensions": []})
-            return "metadata", _Answer(200, body, list(_JSON))
+            return _Answer(200, body, list(_JSON))
         raise RequestRejected(f"no route {path}", status=404)
 
     async def _model_route(
         self, method: str, path: str, scope: Scope, receive: Receive, request_id: str
-    ) -> tuple[str, _Answer]:
+    ) -> _Answer:
         match = _MODEL_PATH.match(path)
         if match is None:
             raise RequestRejected(f"no route {path}", status=404)
@@ -201,12 +205,12 @@ class ServingApp:
                 self.served.name, self.served.version, columns.request_id or request_id,
                 columns.outputs, predicted.scores, predicted.classes,
             )  # fmt: skip
-            return "infer", _Answer(200, body, list(_JSON), columns.rows)
+            return _Answer(200, body, list(_JSON), columns.rows)
         _allow(method, "GET")
         if action == "/ready":
             body = codec.dumps({"name": name, "ready": self.ready})
-            return "health", _Answer(200 if self.ready else 503, body, list(_JSON))
-        return "metadata", _Answer(200, self._metadata, list(_JSON))
+            return _Answer(200 if self.ready else 503, body, list(_JSON))
+        return _Answer(200, self._metadata, list(_JSON))
 
     async def _infer(
         self, scope: Scope, receive: Receive, decode: Callable[[Any, CompiledSchema], Columns]
@@ -262,6 +266,19 @@ class ServingApp:
             ],
             "parameters": {"sha256": served.sha256, "threshold": served.threshold},
         }
+
+
+def _endpoint_of(path: str) -> str:
+    """The metrics' `endpoint` label: one of a fixed set, whatever the path."""
+    if path == "/predict":
+        return "predict"
+    if path.startswith("/v2/health/") or path.endswith("/ready"):
+        return "health"
+    if path.startswith("/v2/models/") and path.endswith("/infer"):
+        return "infer"
+    if path == "/metrics":
+        return "metrics"
+    return "metadata" if path.startswith("/v2") else "other"
 
 
 def _class_datatype(runtime: Runtime) -> str:

@@ -12,13 +12,16 @@ and the metrics are aggregated across processes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import signal
 import socket
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -76,7 +79,8 @@ def serve(options: ServeOptions, *, started: float | None = None) -> None:
     }
     if options.workers <= 1:
         config = uvicorn.Config(ServingApp(served, options.settings), **common)
-        uvicorn.Server(config).run(sockets=[sock])
+        with _exit_zero_after_shutdown():
+            uvicorn.Server(config).run(sockets=[sock])
         return
     from uvicorn.supervisors import Multiprocess
 
@@ -87,6 +91,23 @@ def serve(options: ServeOptions, *, started: float | None = None) -> None:
             "modelci.serving.server:create_app", factory=True, workers=options.workers, **common
         )
         Multiprocess(config, sockets=[sock]).run()
+
+
+@contextlib.contextmanager
+def _exit_zero_after_shutdown() -> Iterator[None]:
+    """uvicorn re-raises the signal that stopped it once it has shut down, so the process would
+    die by SIGTERM; with a no-op handler in place the graceful shutdown ends with exit 0."""
+    stopping = (signal.SIGTERM, signal.SIGINT)
+    previous = {sig: signal.signal(sig, _ignore) for sig in stopping}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _ignore(signum: int, frame: object) -> None:
+    del signum, frame
 
 
 def create_app() -> ServingApp:
