@@ -35,8 +35,8 @@ from modelci.errors import UsageError
     help="Most rows one predict call takes from concurrent requests.",
 )  # fmt: skip
 @click.option(
-    "--max-wait-ms", type=click.FloatRange(0, 1000), default=2.0, show_default=True,
-    help="Longest a request waits for others to share its predict call.",
+    "--max-wait-ms", type=click.FloatRange(0, 1000), default=5.0, show_default=True,
+    help="Longest a batch waits for requests already arriving to share its predict call.",
 )  # fmt: skip
 @click.option(
     "--max-body-bytes", type=click.IntRange(1), default=4 * 1024 * 1024, show_default=True,

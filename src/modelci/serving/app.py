@@ -58,7 +58,7 @@ _STATUS_ERRORS = {
 class Settings:
     max_body_bytes: int = 4 * 1024 * 1024
     max_batch_rows: int = 256
-    max_wait_ms: float = 2.0
+    max_wait_ms: float = 5.0
 
 
 @dataclass
@@ -216,9 +216,14 @@ class ServingApp:
         self, scope: Scope, receive: Receive, decode: Callable[[Any, CompiledSchema], Columns]
     ) -> tuple[Columns, Predictions]:
         """Read, decode, batch and predict one request; count its predictions."""
-        payload = codec.parse_json(await self._body(scope, receive))
-        columns = decode(payload, self.served.schema)
-        predicted = await self.batcher.predict(columns)
+        self.batcher.announce()
+        try:
+            payload = codec.parse_json(await self._body(scope, receive))
+            columns = decode(payload, self.served.schema)
+        except BaseException:
+            self.batcher.withdraw()
+            raise
+        predicted = await self.batcher.predict(columns, announced=True)
         self.metrics.observe_predictions(predicted.scores, predicted.classes)
         return columns, predicted
 

@@ -2,10 +2,12 @@
 
 The reference model costs about the same per predict call for 1 row as for 100, so a server
 that predicts each request alone serves at most ~160 single-row requests a second on one core.
-Requests are queued; one worker takes everything queued (up to `max_batch_rows` rows), waiting
-at most `max_wait` after the first for more to arrive, and while a batch is being predicted the
-next one fills by itself. Like MLServer's adaptive batcher (max batch size, max batch time),
-and Triton's dynamic batcher (max queue delay), but the wait ends early once the batch is full.
+Requests are queued; one worker takes everything queued (up to `max_batch_rows` rows) and
+waits at most `max_wait` after the first for the requests already arriving (being read or
+decoded) to join; with none on their way it predicts at once, so a lone request waits for
+nothing. While a batch is being predicted the next one fills by itself. Like MLServer's adaptive
+batcher (max batch size, max batch time) and Triton's dynamic batcher (max queue delay), but
+the wait ends as soon as nothing more is coming or the batch is full.
 
 The per-call costs (type and range checks, building the DataFrame) are paid once per batch. A
 row that fails a check fails only its own request (a 422 naming its field and rule); the other
@@ -60,6 +62,7 @@ class Batcher:
             max_workers=1, thread_name_prefix="predict", initializer=runtime.initialise_thread
         )
         self._task: asyncio.Task[None] | None = None
+        self._arriving = 0  # requests announced (being read or decoded) but not yet queued
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -77,8 +80,19 @@ class Batcher:
                 await self._task
         self._executor.shutdown(wait=True)
 
-    async def predict(self, columns: Columns) -> Predictions:
+    def announce(self) -> None:
+        """A request that will soon be queued has arrived: a batch being collected waits for it
+        (up to `max_wait`), while one with nothing announced goes to predict at once."""
+        self._arriving += 1
+
+    def withdraw(self) -> None:
+        """An announced request will not come (it was refused before being queued)."""
+        self._arriving -= 1
+
+    async def predict(self, columns: Columns, *, announced: bool = False) -> Predictions:
         future: asyncio.Future[Predictions] = asyncio.get_running_loop().create_future()
+        if announced:
+            self._arriving -= 1
         self._queue.put_nowait(_Pending(columns, future))
         return await future
 
@@ -113,7 +127,7 @@ class Batcher:
         while rows < self.max_batch_rows:
             if self._queue.empty():
                 remaining = deadline - time.perf_counter()
-                if remaining <= 0:
+                if remaining <= 0 or self._arriving <= 0:  # nothing more is on its way
                     break
                 try:
                     pending = await asyncio.wait_for(self._queue.get(), remaining)
