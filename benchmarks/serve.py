@@ -293,7 +293,11 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per wrk run")
     parser.add_argument("--skip-mlserver", action="store_true")
     parser.add_argument("--skip-stacks", action="store_true")
+    parser.add_argument(
+        "--parts", default="main,batching,stacks,schema", help="comma-separated parts to run"
+    )
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
     if shutil.which("wrk") is None:
         raise SystemExit("needs wrk on PATH (apt-get install wrk)")
     print(f"load average before: {os.getloadavg()}", file=sys.stderr)
@@ -321,21 +325,22 @@ def main() -> None:
         port = free_port()
         modelci = [sys.executable, "-m", "modelci", "serve", "--port", str(port)]
         results: dict[str, dict[tuple[int, int], Load | float]] = {}
-        print("modelci serve", file=sys.stderr)
         name = requests_name(modelci, port, env)
-        results["modelci serve"] = measure_server(
-            "modelci",
-            modelci,
-            f"http://127.0.0.1:{port}",
-            f"/v2/models/{name}/infer",
-            env,
-            bodies["ours"],
-            ours_sample,
-            args.duration,
-            ROOT,
-            grid,
-        )
-        if not args.skip_mlserver:
+        if "main" in parts:
+            print("modelci serve", file=sys.stderr)
+            results["modelci serve"] = measure_server(
+                "modelci",
+                modelci,
+                f"http://127.0.0.1:{port}",
+                f"/v2/models/{name}/infer",
+                env,
+                bodies["ours"],
+                ours_sample,
+                args.duration,
+                ROOT,
+                grid,
+            )
+        if "main" in parts and not args.skip_mlserver:
             ensure_venv(MLSERVER_VENV, MLSERVER)
             ml_port = free_port()
             folder = mlserver_dir(model, work, ml_port)
@@ -353,25 +358,28 @@ def main() -> None:
                 folder,
                 grid,
             )
-        print(main_table(results, grid))
+        if "main" in parts:
+            print(main_table(results, grid))
         infer = f"/v2/models/{name}/infer"
         single = ((1, 1), (1, 16))
-        print(
-            variants_table("Batching", BATCHING, env, infer, bodies["ours"], ours_sample,
-                           args.duration, single)
-        )  # fmt: skip
-        if not args.skip_stacks:
+        if "batching" in parts:
+            print(
+                variants_table("Batching", BATCHING, env, infer, bodies["ours"], ours_sample,
+                               args.duration, single)
+            )  # fmt: skip
+        if "stacks" in parts and not args.skip_stacks:
             many = ((1, 16), (100, 16))
             print(
                 variants_table("ASGI server (same app)", STACKS, stacks_env(env), infer,
                                bodies["ours"], ours_sample, args.duration, many)
             )  # fmt: skip
-    print(
-        table(
-            ["Schema checks per call", "Pandera validate (ms)", "compiled (ms)"],
-            [[r, f"{a:.3f}", f"{b:.3f}"] for r, a, b in schema_check_costs()],
+    if "schema" in parts:
+        print(
+            table(
+                ["Schema checks per call", "Pandera validate (ms)", "compiled (ms)"],
+                [[r, f"{a:.3f}", f"{b:.3f}"] for r, a, b in schema_check_costs()],
+            )
         )
-    )
     print(f"\nload average after: {os.getloadavg()} (2 shared cores)")
 
 
