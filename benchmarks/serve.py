@@ -12,10 +12,10 @@ drawn from the held-out test set. Measured: throughput, p50 and p99 at concurren
 1-row and 100-row requests; time from process start to ready. Before timing, each server's
 scores for the same rows are compared with the model's predict_proba.
 
-Also measured, for the README's choices: the ASGI server under the same app (uvicorn with
-uvloop and httptools, uvicorn with asyncio and h11, granian, hypercorn; the last two installed
-with pip into benchmarks/.venvs/asgi-peers), the batching settings, and the schema checks per
-call (Pandera's validate against the compiled checks).
+Also measured, for the README's choices: the ASGI server under the same app (granian, which
+`modelci serve` runs; uvicorn with uvloop and httptools, uvicorn with asyncio and h11, and
+hypercorn, installed with pip into benchmarks/.venvs/asgi-peers), the batching settings, and
+the schema checks per call (Pandera's validate against the compiled checks).
 
     python benchmarks/serve.py [--duration 8] [--skip-mlserver] [--skip-stacks]
 """
@@ -47,7 +47,7 @@ VENVS = ROOT / "benchmarks" / ".venvs"
 MLSERVER_VENV = VENVS / "mlserver"
 PEERS = VENVS / "asgi-peers"
 MLSERVER = ("mlserver==1.7.1", "mlserver-sklearn==1.7.1")
-PEER_PACKAGES = ("granian==2.8.7", "hypercorn==0.18.0")
+PEER_PACKAGES = ("uvicorn==0.55.0", "httptools==0.9.0", "hypercorn==0.18.0")
 LUA = """
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -447,12 +447,12 @@ BATCHING = {
 }
 _TARGET = "modelci.serving.server:create_app"
 STACKS = {
-    "uvicorn + uvloop + httptools (chosen)": f"uvicorn --factory {_TARGET} --no-access-log "
+    "uvicorn 0.55 + uvloop + httptools": f"uvicorn --factory {_TARGET} --no-access-log "
     "--loop uvloop --http httptools --port {port}",
-    "uvicorn + asyncio + h11": f"uvicorn --factory {_TARGET} --no-access-log --loop asyncio "
+    "uvicorn 0.55 + asyncio + h11": f"uvicorn --factory {_TARGET} --no-access-log --loop asyncio "
     "--http h11 --port {port}",
-    "granian 2.8.7 (1 worker)": "granian --interface asgi --factory --workers 1 --port {port} "
-    + _TARGET,
+    "granian 2.8.7, 1 worker (chosen)": "granian --interface asgi --factory --workers 1 "
+    "--port {port} " + _TARGET,
     "hypercorn 0.18.0 (uvloop)": "hypercorn --bind 127.0.0.1:{port} --worker-class uvloop "
     f"{_TARGET}()",
 }

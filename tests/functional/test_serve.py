@@ -24,6 +24,7 @@ from tests.support.serving import (
     build_reference_project,
     column_tensors,
     modelci_command,
+    score_one_by_one,
     start_server,
 )
 
@@ -126,16 +127,7 @@ def test_concurrent_single_rows_are_batched_and_each_gets_its_own_score(
     server: Server, project: ReferenceProject
 ) -> None:
     records = project.test[project.features].iloc[:160].to_dict(orient="records")
-
-    def one(record: dict[str, object]) -> float:
-        import requests
-
-        answer = requests.post(server.url + "/predict", json=[record], timeout=30)
-        assert answer.status_code == 200, answer.text
-        return float(answer.json()["scores"][0])
-
-    with ThreadPoolExecutor(16) as pool:
-        scores = list(pool.map(one, records))
+    scores = score_one_by_one(server.url, records, threads=16)
     np.testing.assert_array_equal(np.array(scores), _expected(project, slice(0, 160)))
     families = {f.name: f for f in text_string_to_metric_families(server.get("/metrics").text)}
     batches = [s for s in families["modelci_batch_rows"].samples if s.name.endswith("_count")]
@@ -434,3 +426,25 @@ def test_sigterm_lets_a_request_in_flight_finish(project: ReferenceProject) -> N
     assert events.index("stopped") > max(
         i for i, e in enumerate(running.events()) if e.get("request_id") == "slow-1"
     )
+
+
+def test_two_workers_serve_the_same_scores_and_one_set_of_metrics(
+    project: ReferenceProject,
+) -> None:
+    running = start_server(project.root, "--workers", "2")
+    try:
+        records = project.test[project.features].iloc[:40].to_dict(orient="records")
+        scores = score_one_by_one(running.url, records, threads=8)
+        text = running.get("/metrics").text
+    finally:
+        assert running.stop() == 0
+    np.testing.assert_array_equal(np.array(scores), _expected(project, slice(0, 40)))
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    counts = [
+        s.value
+        for s in families["modelci_prediction_score"].samples
+        if s.name == "modelci_prediction_score_count"
+    ]
+    assert counts == [40.0]  # both workers' rows, summed in one series
+    stopped = [e for e in running.events() if e.get("event") == "stopped"]
+    assert len(stopped) == 2

@@ -136,3 +136,16 @@ def column_tensors(rows: pd.DataFrame, features: list[str]) -> dict[str, Any]:
             }
         )
     return {"inputs": inputs}
+
+
+def score_one_by_one(url: str, records: list[dict[str, Any]], threads: int) -> list[float]:
+    """POST each record alone to /predict from `threads` concurrent clients; the scores, in order."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(record: dict[str, Any]) -> float:
+        answer = requests.post(url + "/predict", json=[record], timeout=30)
+        assert answer.status_code == 200, answer.text
+        return float(answer.json()["scores"][0])
+
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(one, records))

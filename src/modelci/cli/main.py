@@ -48,7 +48,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "serve": (
         "modelci.cli.serve",
         "serve",
-        "Serve the verified model over the Open Inference Protocol v2, with metrics.",
+        "Serve a verified model over the Open Inference Protocol v2, until SIGTERM.",
     ),
     "retrain-pr": (
         "modelci.cli.retrain_pr",

@@ -7,7 +7,7 @@
     runtime.py   the predict call itself (one OpenMP thread)
     metrics.py   Prometheus metrics labelled by model name and version
     app.py       the ASGI application (routes, size limit, request ids, JSON logs)
-    server.py    uvicorn (uvloop, httptools), workers, graceful shutdown
+    server.py    granian (HTTP in Rust), workers, graceful shutdown
 
 Needs the `serve` extra: pip install 'modelci[serve]'.
 """

@@ -48,8 +48,12 @@ class ServerMetrics:
     def __init__(self, model: str, version: str, sha256: str) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.multiprocess = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
-        # In multiprocess mode values live in files; metrics still register here so that a
-        # single-process run and a worker expose the same names.
+        if self.multiprocess:
+            # prometheus-client picks file-backed values when it is first imported; a worker
+            # forked from a process that imported it earlier must pick them again.
+            from prometheus_client import values
+
+            values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]  # untyped upstream
         labels = ("model", "version")
         reg = self.registry
         self.requests = Counter(

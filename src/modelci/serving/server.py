@@ -1,13 +1,14 @@
-"""Run the server: uvicorn with uvloop and httptools, JSON logs, graceful shutdown.
+"""Run the server: granian (its HTTP in Rust, our ASGI app in Python), JSON logs, graceful
+shutdown.
 
-On SIGTERM or SIGINT uvicorn stops accepting connections, lets every request in flight finish
-(up to `graceful_timeout` seconds), then the app's lifespan shutdown drains the batcher; the
-process exits 0. The model is loaded and verified before the port is bound, so a refused model
-file ends the process with exit 7 and nothing ever listened.
-
-With `workers > 1`, uvicorn's supervisor starts that many processes on the one socket; each loads
-and verifies the model itself (through `create_app`, reading the settings from the environment)
-and the metrics are aggregated across processes.
+The model is loaded and verified in the starting process before anything listens, so a refused
+model file ends `modelci serve` with exit 7. granian then starts `workers` processes; each builds
+the app through `create_app` (the options travel in the environment), so it loads and verifies
+the model itself. On SIGTERM or SIGINT granian stops accepting connections, lets the requests in
+flight finish (up to `graceful_timeout` seconds), the app's lifespan shutdown drains the batcher,
+and the process exits 0. With several workers the metrics are aggregated across processes.
+README, "Serving: the ASGI stack", has the measurement that chose granian over uvicorn and
+hypercorn.
 """
 
 from __future__ import annotations
@@ -16,12 +17,10 @@ import contextlib
 import json
 import logging
 import os
-import signal
 import socket
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,63 +53,43 @@ def load_model(options: ServeOptions) -> ServedModel:
 
 
 def serve(options: ServeOptions, *, started: float | None = None) -> None:
-    """Load and verify the model, bind the port, serve until SIGTERM or SIGINT."""
-    import uvicorn
+    """Load and verify the model, check the port, serve until SIGTERM or SIGINT."""
+    from granian import Granian
+    from granian.constants import Interfaces
 
     configure_logging()
     served = load_model(options)
     for warning in served.warnings:
         logging.getLogger("modelci.serve").warning(warning, extra={"fields": {"event": "warning"}})
-    sock = bind(options.host, options.port)
-    host, port = sock.getsockname()[:2]
+    port = free_port(options.host, options.port)
     _log_event(
-        "listening", host=host, port=port, model=served.name, version=served.version,
+        "listening", host=options.host, port=port, model=served.name, version=served.version,
         workers=options.workers,
         load_seconds=round(time.perf_counter() - started, 3) if started else None,
     )  # fmt: skip
-    common: dict[str, Any] = {
-        "loop": "uvloop",
-        "http": "httptools",
-        "lifespan": "on",
-        "access_log": False,  # one JSON line per request is written by the app itself
-        "log_config": None,
-        "timeout_graceful_shutdown": options.graceful_timeout,
-        "server_header": False,
-    }
-    if options.workers <= 1:
-        config = uvicorn.Config(ServingApp(served, options.settings), **common)
-        with _exit_zero_after_shutdown():
-            uvicorn.Server(config).run(sockets=[sock])
-        return
-    from uvicorn.supervisors import Multiprocess
-
-    with tempfile.TemporaryDirectory(prefix="modelci-metrics-") as metrics_dir:
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
-        os.environ[_SETTINGS_ENV] = json.dumps(_settings_env(options))
-        config = uvicorn.Config(
-            "modelci.serving.server:create_app", factory=True, workers=options.workers, **common
-        )
-        Multiprocess(config, sockets=[sock]).run()
+    del served  # each worker loads its own verified copy
+    os.environ[_SETTINGS_ENV] = json.dumps(_settings_env(options))
+    with contextlib.ExitStack() as stack:
+        if options.workers > 1:
+            metrics_dir = stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="modelci-metrics-")
+            )
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+        Granian(
+            "modelci.serving.server:create_app",
+            factory=True,
+            interface=Interfaces.ASGI,
+            address=options.host,
+            port=port,
+            workers=options.workers,
+            backlog=2048,
+            log_dictconfig=_GRANIAN_LOGGING,
+            log_access=False,  # one JSON line per request is written by the app itself
+            workers_kill_timeout=max(1, round(options.graceful_timeout)),
+        ).serve()
 
 
-@contextlib.contextmanager
-def _exit_zero_after_shutdown() -> Iterator[None]:
-    """uvicorn re-raises the signal that stopped it once it has shut down, so the process would
-    die by SIGTERM; with a no-op handler in place the graceful shutdown ends with exit 0."""
-    stopping = (signal.SIGTERM, signal.SIGINT)
-    previous = {sig: signal.signal(sig, _ignore) for sig in stopping}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-def _ignore(signum: int, frame: object) -> None:
-    del signum, frame
-
-
-def create_app() -> ServingApp:
+def create_app() -> ServingApp:  # granian's factory, in each worker process
     """The app of one worker process: the options come from the supervising process."""
     configure_logging()
     raw = json.loads(os.environ[_SETTINGS_ENV])
@@ -132,22 +111,20 @@ def _settings_env(options: ServeOptions) -> dict[str, Any]:
     }
 
 
-def bind(host: str, port: int) -> socket.socket:
-    """The listening socket, bound here so that a port in use is a clear error (exit 2)."""
+def free_port(host: str, port: int) -> int:
+    """`port`, once checked free (0: a free one, chosen here), so that a port in use is a clear
+    error (exit 2) rather than a server that starts and dies."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as error:
-        sock.close()
-        raise UsageError(
-            f"cannot listen on {host}:{port}: {error.strerror or error}",
-            hint="Choose another --port (0 picks a free one), or stop what listens there.",
-        ) from error
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as error:
+            raise UsageError(
+                f"cannot listen on {host}:{port}: {error.strerror or error}",
+                hint="Choose another --port (0 picks a free one), or stop what listens there.",
+            ) from error
+        return int(sock.getsockname()[1])
 
 
 class JsonFormatter(logging.Formatter):
@@ -170,15 +147,30 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode()
 
 
+_GRANIAN_LOGGING: dict[str, Any] = {
+    "formatters": {"json": {"()": "modelci.serving.server.JsonFormatter"}},
+    "handlers": {
+        "stderr": {
+            "formatter": "json",
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+        }
+    },
+    "loggers": {
+        "_granian": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "granian.access": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+    },
+}
+
+
 def configure_logging() -> None:
-    """JSON lines on standard error, for our logs and uvicorn's."""
+    """JSON lines on standard error."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
-    for name in ("modelci.serve", "uvicorn", "uvicorn.error"):
-        logger = logging.getLogger(name)
-        logger.handlers = [handler]
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
+    logger = logging.getLogger("modelci.serve")
+    logger.handlers = [handler]
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
 
 
 def _log_event(event: str, **fields: Any) -> None:
