@@ -13,7 +13,7 @@ setup: $(VENV)/.installed node_modules/.installed
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,reference]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,reference,serve]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

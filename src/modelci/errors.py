@@ -6,6 +6,8 @@
     ├── DataError                a data file cannot be read at all (exit 4)
     ├── PipelineError            `dvc repro` or git failed (exit 5)
     ├── ModelFileError           a model file failed its hash check, or needs untrusted types (7)
+    ├── RequestRejected          a request to `modelci serve` is malformed or breaks the schema
+    │                            (an HTTP 4xx answer, never an exit code)
     ├── ServiceError             an outside service (GitHub API) failed (exit 6)
     │   └── GitHubError
     │       ├── GitHubAuthError        401/403: token or permission missing
@@ -162,6 +164,28 @@ class ModelFileError(ModelciError):
     def __init__(self, message: str, *, file: str | None = None, hint: str | None = None) -> None:
         super().__init__(f"{file}: {message}" if file else message, hint=hint)
         self.file = file
+
+
+class RequestRejected(ModelciError):
+    """A request to the model server is refused: the HTTP status, and where it applies the
+    field and the rule it broke. The server answers it as a 4xx; it never ends a process."""
+
+    exit_code = ExitCode.USAGE
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 422,
+        field: str | None = None,
+        rule: str | None = None,
+        details: Sequence[dict[str, object]] = (),
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.field = field
+        self.rule = rule
+        self.details = tuple(details)
 
 
 class ServiceError(ModelciError):

@@ -50,6 +50,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "registry",
         "The model registry on git tags, as GTO writes them: register, assign, show, history.",
     ),
+    "serve": (
+        "modelci.cli.serve",
+        "serve",
+        "Serve a verified model over the Open Inference Protocol v2, until SIGTERM.",
+    ),
     "retrain-pr": (
         "modelci.cli.retrain_pr",
         "retrain_pr",
