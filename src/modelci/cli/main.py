@@ -45,6 +45,21 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "comment",
         "Create or update the sticky report comment on a pull request.",
     ),
+    "package": (
+        "modelci.cli.package",
+        "package",
+        "Write the model's image build context: model, card, Dockerfile, wheelhouse.",
+    ),
+    "image": (
+        "modelci.cli.image",
+        "image",
+        "Build the model's image and push it to a registry.",
+    ),
+    "release": (
+        "modelci.cli.release",
+        "release",
+        "Create the model version's GitHub Release: card as notes, card and SBOM as assets.",
+    ),
     "retrain-pr": (
         "modelci.cli.retrain_pr",
         "retrain_pr",
