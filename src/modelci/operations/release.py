@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from modelci.adapters.github import GitHubClient
 
 CARD_MD_NAME = "model-card.md"
+UPLOAD_TYPE = "application/octet-stream"
 Action = Literal["created", "completed", "updated", "unchanged"]
 AssetAction = Literal["uploaded", "replaced", "unchanged"]
 
@@ -137,9 +138,10 @@ def create_release(
         card.data, card_md.read_text(encoding="utf-8") if card_md.is_file() else None
     )
     fields = {"name": f"{card.name} {card.version}", "body": notes}
+    # GitHub's description of the upload accepts application/octet-stream only.
     assets = [
-        ReleaseAsset("model-card.json", card_path, "application/json"),
-        ReleaseAsset("sbom.cdx.json", sbom_path, "application/vnd.cyclonedx+json"),
+        ReleaseAsset("model-card.json", card_path, UPLOAD_TYPE),
+        ReleaseAsset("sbom.cdx.json", sbom_path, UPLOAD_TYPE),
     ]
     for asset in assets:
         asset.read()  # a missing file fails before anything is created
