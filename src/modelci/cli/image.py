@@ -13,7 +13,13 @@ from modelci.errors import ExitCode
 
 @click.group("image")
 def image() -> None:
-    """Build and push the model's image (Docker Engine or podman, through DOCKER_HOST)."""
+    """Build and push the model's image (Docker Engine or podman, through DOCKER_HOST).
+
+    \b
+    Example:
+      modelci package --out build/image
+      modelci image build --context build/image --push ghcr.io/octo-org/fraud
+    """
 
 
 @image.command("build")

@@ -48,17 +48,17 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "package": (
         "modelci.cli.package",
         "package",
-        "Write the model's image build context: model, card, Dockerfile, wheelhouse.",
+        "Write a build context: the model, its card, a Dockerfile and a wheelhouse.",
     ),
     "image": (
         "modelci.cli.image",
         "image",
-        "Build the model's image and push it to a registry.",
+        "Build and push the model's image (Docker Engine or podman, through DOCKER_HOST).",
     ),
     "release": (
         "modelci.cli.release",
         "release",
-        "Create the model version's GitHub Release: card as notes, card and SBOM as assets.",
+        "GitHub Releases of registered model versions.",
     ),
     "retrain-pr": (
         "modelci.cli.retrain_pr",

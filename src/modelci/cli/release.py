@@ -26,7 +26,12 @@ _SAY = {
 
 @click.group("release")
 def release() -> None:
-    """GitHub Releases of registered model versions."""
+    """GitHub Releases of registered model versions.
+
+    \b
+    Example, after `modelci image build --push ...` recorded the image in the card:
+      modelci release create --repo octo-org/model-repo
+    """
 
 
 @release.command("create")

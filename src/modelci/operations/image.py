@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from modelci.adapters.docker import Engine, Progress
@@ -79,7 +79,8 @@ def build_image(
     context = read_context(context_dir)
     repository = validate_repository(repository or f"modelci/{context.name.lower()}")
     tags = image_tags(repository, context.version, context.revision)
-    buildargs = {"CREATED": (created or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    stamp = created.strftime("%Y-%m-%dT%H:%M:%SZ") if created else context.created
+    buildargs = {"CREATED": stamp}
     if base_image:
         buildargs["BASE_IMAGE"] = base_image
     image_id = engine.build(context_dir, tags=tags, buildargs=buildargs, progress=progress)

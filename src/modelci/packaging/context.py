@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata as metadata
 import json
+import os
 import platform
 import shutil
 import subprocess
@@ -56,7 +57,7 @@ class PackagedContext:
     pins: list[str]  # name==version, modelci first
     wheels: int
     default_base_image: str
-    created: str
+    created: str  # the image's creation time (see _created)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -180,6 +181,17 @@ def source_url(root: Path) -> str | None:
     return f"https://{parts.hostname}{path}"
 
 
+def _created(root: Path, revision: str) -> str:
+    """The image's creation time: SOURCE_DATE_EPOCH, else the commit's time, else now.
+
+    A fixed time keeps a rebuild of the same context the same image (same digest), so
+    re-running a release pushes nothing new and records nothing new.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH") or _git(root, "log", "-1", "--format=%ct", revision)
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch and epoch.isdigit() else None
+    return (moment or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def image_labels(card: CardModel, *, revision: str, source: str | None) -> dict[str, str]:
     labels = {
         "org.opencontainers.image.title": card.name,
@@ -238,7 +250,7 @@ def package(
             + [str(pin) for pin in pins],
             wheels=len(list((staging / "wheels").glob("*.whl"))),
             default_base_image=DEFAULT_BASE_IMAGE,
-            created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            created=_created(root, revision),
         )
         (staging / MANIFEST).write_text(json.dumps(context.to_dict(), indent=2) + "\n")
         staging.chmod(0o755)
