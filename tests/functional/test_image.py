@@ -1,6 +1,6 @@
 """`modelci image build --push` against real parts: podman's Docker API and a local registry.
 
-One image is built for the module, from the locally made Python base image (shared by every
+One image is built for the session, from the locally made Python base image (shared by every
 worker and run, see tests/support/containers.py), pushed, and then inspected from every side:
 the registry's tag list and manifest digest, the labels, the files, the user it runs as, the
 SBOM, the card. Its size is printed for the benchmark's comparison.
@@ -31,6 +31,8 @@ from tests.support.containers import (
 from tests.support.model_project import make_project
 
 NAME = "octo-org/fraud"
+# One worker builds the one image for all of these (make test runs with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("image")
 
 
 @dataclass
@@ -58,7 +60,7 @@ def modelci(cwd: Path, docker_host: str, *args: str) -> subprocess.CompletedProc
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Registry, str]]:
     require_container_tools()
     work = tmp_path_factory.mktemp("engine")
@@ -67,8 +69,10 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Regi
         yield docker_host, registry, base
 
 
-@pytest.fixture(scope="module")
-def built(engine: tuple[str, Registry, str], tmp_path_factory: pytest.TempPathFactory) -> Built:
+@pytest.fixture(scope="session")
+def built(
+    engine: tuple[str, Registry, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Built]:
     docker_host, registry, base = engine
     root = tmp_path_factory.mktemp("project")
     card = make_project(root)
@@ -90,9 +94,15 @@ def built(engine: tuple[str, Registry, str], tmp_path_factory: pytest.TempPathFa
     assert run.returncode == 0, run.stderr[-3000:]
     result = json.loads(run.stdout)
     print(f"\nimage size: {result['size'] / 1e6:.0f} MB ({result['size']} bytes), {base} base")
-    return Built(
+    yield Built(
         root, card, root / "build/image", registry, docker_host, base, repository, result, run
     )
+    # Nearly a gigabyte each: leave the engine's storage as it was (the base image stays).
+    client = _client(docker_host)
+    try:
+        client.images.remove(result["image_id"], force=True)
+    finally:
+        client.close()
 
 
 def _client(docker_host: str) -> Any:
@@ -184,7 +194,7 @@ def test_the_model_and_card_are_in_the_image_byte_for_byte(built: Built) -> None
 
 
 def test_the_sbom_lists_exactly_the_served_environment(built: Built) -> None:
-    sbom = json.loads(Path(built.result["sbom"]).read_text())
+    sbom = json.loads((built.root / built.result["sbom"]).read_text())
     assert sbom["bomFormat"] == "CycloneDX"
     components = {c["name"].lower(): c["version"] for c in sbom["components"]}
     pinned = dict(

@@ -8,6 +8,7 @@ No image can be pulled on these machines, so the base image is made locally with
 once per key: the key hashes what goes into it (suite, variant, packages), the root filesystem
 tarball is cached under ~/.cache/modelci-tests/, and a file lock makes the pytest-xdist workers
 of one run share one build. The apt mirror is read from the machine's apt sources at run time.
+MODELCI_TEST_BASE_IMAGE names another base instead (python:3.11-slim where it can be pulled).
 
 `require_container_tools()` skips locally and fails in CI (CI=true) when a part is missing.
 """
@@ -263,6 +264,8 @@ def ensure_base_image() -> str:
     Shared by every worker and every run: the tarball is cached under CACHE/base-<key>/, and
     a file lock there lets one process build while the others wait.
     """
+    if chosen := os.environ.get("MODELCI_TEST_BASE_IMAGE"):
+        return chosen  # e.g. python:3.11-slim where an engine can pull it
     key = base_image_key()
     ref = f"{BASE_REPOSITORY}:{key}"
     directory = CACHE / f"base-{key}"
