@@ -41,7 +41,13 @@ from modelci.packaging.dockerfile import (
     ImageSpec,
     render,
 )
-from modelci.packaging.environment import ROOT_DISTRIBUTION, Pin, closure, resolve_pins
+from modelci.packaging.environment import (
+    ROOT_DISTRIBUTION,
+    Pin,
+    closure,
+    image_only,
+    resolve_pins,
+)
 
 MANIFEST = "context.json"
 SBOM_TOOL = "cyclonedx-bom"
@@ -239,7 +245,8 @@ def package(
         shutil.copyfile(model, target)
         _wheelhouse(staging / "wheels", pins, with_modelci=True)
         _wheelhouse(staging / "sbom-tools", closure([Requirement(SBOM_TOOL)]), with_modelci=False)
-        (staging / "Dockerfile").write_text(render(ImageSpec(labels)), encoding="utf-8")
+        spec = ImageSpec(labels, check_requirements=not image_only())
+        (staging / "Dockerfile").write_text(render(spec), encoding="utf-8")
         context = PackagedContext(
             directory=str(out),
             name=card.name,
