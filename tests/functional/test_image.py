@@ -196,7 +196,9 @@ def test_the_model_and_card_are_in_the_image_byte_for_byte(built: Built) -> None
 def test_the_sbom_lists_exactly_the_served_environment(built: Built) -> None:
     sbom = json.loads((built.root / built.result["sbom"]).read_text())
     assert sbom["bomFormat"] == "CycloneDX"
-    components = {c["name"].lower(): c["version"] for c in sbom["components"]}
+    from packaging.utils import canonicalize_name
+
+    components = {canonicalize_name(c["name"]): c["version"] for c in sbom["components"]}
     pinned = dict(
         line.split(" ")[0].split("==")
         for line in (built.context / "wheels/requirements.txt").read_text().splitlines()
