@@ -278,3 +278,42 @@ def test_docker_host_decides_the_engine(tmp_path: Path, built: Built) -> None:
     assert "Error: cannot reach the container engine" in run.stderr
     assert "Hint: Start Docker (or `podman system service" in run.stderr
     assert os.environ.get("DOCKER_HOST") != dead
+
+
+def test_the_release_after_the_push_carries_the_pushed_image_and_its_sbom(built: Built) -> None:
+    """The whole chain on real parts; the release fails once after the push, then completes."""
+    from tests.support.fake_github import DEFAULT_REPO, WORKFLOW_TOKEN, FakeGitHub
+
+    with FakeGitHub() as fake:
+        args = ["release", "create", "--sbom", built.result["sbom"], "--repo", DEFAULT_REPO]
+        env = {"GITHUB_TOKEN": WORKFLOW_TOKEN, "GITHUB_API_URL": fake.url}
+        fake.enqueue_server_error(503, method="POST", path="/assets$", times=2)
+        failed = _modelci_env(built, env, *args)
+        assert failed.returncode == 6, failed.stderr
+        [draft] = fake.releases(DEFAULT_REPO)
+        assert draft.draft is True
+
+        done = _modelci_env(built, env, *args, "--format", "json")
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["action"] == "completed"
+        [release] = fake.releases(DEFAULT_REPO)
+        assert (release.id, release.draft, release.tag_name) == (draft.id, False, "fraud@v1.2.0")
+        reference = f"{built.repository}@{built.result['digest']}"
+        assert f"docker run --rm -p 8080:8080 {reference}" in (release.body or "")
+        assets = {a.name: a.content for a in release.assets}
+        assert assets == {
+            "model-card.json": built.card.read_bytes(),
+            "sbom.cdx.json": (built.root / built.result["sbom"]).read_bytes(),
+        }
+
+
+def _modelci_env(built: Built, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "modelci", *args],
+        cwd=built.root,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **env, "NO_COLOR": "1"},
+        timeout=300,
+    )
