@@ -26,6 +26,7 @@ from tests.support.containers import (
     ensure_base_image,
     local_registry,
     podman_service,
+    prune_builder_stages,
     require_container_tools,
 )
 from tests.support.model_project import make_project
@@ -101,6 +102,7 @@ def built(
     client = _client(docker_host)
     try:
         client.images.remove(result["image_id"], force=True)
+        prune_builder_stages(client)
     finally:
         client.close()
 

@@ -90,6 +90,18 @@ def test_the_labels_name_the_commit_version_source_and_card(
     )
 
 
+def test_packaging_again_gives_the_same_wheels(
+    packaged: tuple[Path, Path, dict[str, object]],
+) -> None:
+    """Wheels built from source carry the commit's time: the same bytes, the same cached layers."""
+    root, context, _ = packaged
+    run = modelci(root, "package", "--out", "again")
+    assert run.returncode == 0, run.stderr
+    assert (root / "again/wheels/requirements.txt").read_text() == (
+        context / "wheels/requirements.txt"
+    ).read_text()
+
+
 def test_the_generated_dockerfile_is_hadolint_clean(
     packaged: tuple[Path, Path, dict[str, object]],
 ) -> None:

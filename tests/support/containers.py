@@ -28,7 +28,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import requests
 from filelock import FileLock
@@ -308,3 +308,22 @@ def _debootstrap(tarball: Path) -> None:
         partial = tarball.with_suffix(".partial")
         subprocess.run(["tar", "-C", str(rootfs), "-cf", str(partial), "."], check=True)
         partial.replace(tarball)
+
+
+def prune_builder_stages(client: object, *, keep: int = 1) -> list[str]:
+    """Remove the builder stages `modelci image build` left as cache, but the newest `keep`.
+
+    Each is over a gigabyte; the newest is kept so that the next run's build is cached.
+    Only images with modelci's builder label are touched.
+    """
+    from modelci.packaging.dockerfile import BUILDER_LABEL
+
+    images: Any = client.images  # type: ignore[attr-defined]
+    stages = images.list(all=True, filters={"label": f"{BUILDER_LABEL}=builder"})
+    stages.sort(key=lambda image: image.attrs.get("Created", ""), reverse=True)
+    removed = []
+    for image in stages[keep:]:
+        with contextlib.suppress(Exception):  # still used by a running build: leave it
+            images.remove(image.id, force=True)
+            removed.append(image.id)
+    return removed

@@ -128,9 +128,12 @@ def _source_dir() -> Path | None:
     return path if (path / "pyproject.toml").is_file() else None
 
 
-def _pip_wheel(directory: Path, targets: Sequence[str]) -> None:
+def _pip_wheel(directory: Path, targets: Sequence[str], *, epoch: str) -> None:
     cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(directory)]
-    run = subprocess.run([*cmd, *targets], capture_output=True, text=True, check=False)
+    # A fixed timestamp makes a wheel built from source (modelci's) the same bytes each time,
+    # so its hash, and the engine's cached layers, stay the same.
+    env = {**os.environ, "SOURCE_DATE_EPOCH": epoch}
+    run = subprocess.run([*cmd, *targets], capture_output=True, text=True, check=False, env=env)
     if run.returncode != 0:
         tail = "\n".join((run.stderr or run.stdout).strip().splitlines()[-8:])
         raise PipelineError(
@@ -152,7 +155,7 @@ def _requirements_with_hashes(directory: Path, wanted: Iterable[str]) -> str:
     return "".join(f"{lines[name]}\n" for name in sorted(lines))
 
 
-def _wheelhouse(directory: Path, pins: list[Pin], *, with_modelci: bool) -> None:
+def _wheelhouse(directory: Path, pins: list[Pin], *, with_modelci: bool, epoch: str) -> None:
     directory.mkdir()
     targets = [str(pin) for pin in pins]
     wanted = [pin.name for pin in pins]
@@ -161,7 +164,7 @@ def _wheelhouse(directory: Path, pins: list[Pin], *, with_modelci: bool) -> None
         version = metadata.version(ROOT_DISTRIBUTION)
         targets.insert(0, str(source) if source else f"{ROOT_DISTRIBUTION}=={version}")
         wanted.append(ROOT_DISTRIBUTION)
-    _pip_wheel(directory, targets)
+    _pip_wheel(directory, targets, epoch=epoch)
     (directory / "requirements.txt").write_text(
         _requirements_with_hashes(directory, wanted), encoding="utf-8"
     )
@@ -187,7 +190,7 @@ def source_url(root: Path) -> str | None:
     return f"https://{parts.hostname}{path}"
 
 
-def _created(root: Path, revision: str) -> str:
+def _created(root: Path, revision: str) -> datetime:
     """The image's creation time: SOURCE_DATE_EPOCH, else the commit's time, else now.
 
     A fixed time keeps a rebuild of the same context the same image (same digest), so
@@ -195,7 +198,7 @@ def _created(root: Path, revision: str) -> str:
     """
     epoch = os.environ.get("SOURCE_DATE_EPOCH") or _git(root, "log", "-1", "--format=%ct", revision)
     moment = datetime.fromtimestamp(int(epoch), UTC) if epoch and epoch.isdigit() else None
-    return (moment or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment or datetime.now(UTC)
 
 
 def image_labels(card: CardModel, *, revision: str, source: str | None) -> dict[str, str]:
@@ -235,6 +238,7 @@ def package(
         )
     labels = image_labels(card, revision=revision, source=source or source_url(root))
     pins = resolve_pins(trained=card.packages, extra_roots=with_distributions)
+    created = _created(root, revision)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
@@ -243,8 +247,10 @@ def package(
         target = staging / "model" / card.model_file
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(model, target)
-        _wheelhouse(staging / "wheels", pins, with_modelci=True)
-        _wheelhouse(staging / "sbom-tools", closure([Requirement(SBOM_TOOL)]), with_modelci=False)
+        epoch = str(int(created.timestamp()))
+        _wheelhouse(staging / "wheels", pins, with_modelci=True, epoch=epoch)
+        tools = closure([Requirement(SBOM_TOOL)])
+        _wheelhouse(staging / "sbom-tools", tools, with_modelci=False, epoch=epoch)
         spec = ImageSpec(labels, check_requirements=not image_only())
         (staging / "Dockerfile").write_text(render(spec), encoding="utf-8")
         context = PackagedContext(
@@ -257,7 +263,7 @@ def package(
             + [str(pin) for pin in pins],
             wheels=len(list((staging / "wheels").glob("*.whl"))),
             default_base_image=DEFAULT_BASE_IMAGE,
-            created=_created(root, revision),
+            created=created.strftime("%Y-%m-%dT%H:%M:%SZ"),
         )
         (staging / MANIFEST).write_text(json.dumps(context.to_dict(), indent=2) + "\n")
         staging.chmod(0o755)

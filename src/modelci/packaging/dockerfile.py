@@ -24,6 +24,7 @@ SBOM_PATH = "/opt/modelci/sbom.cdx.json"
 CARD_IN_IMAGE = f"{MODEL_DIR}/model-card.json"
 READY_PATH = "/v2/health/ready"
 CARD_DIGEST_LABEL = "io.modelci.model-card.digest"
+BUILDER_LABEL = "io.modelci.stage"
 
 # The probe runs the image's own Python: slim bases have no curl or wget.
 _PROBE = (
@@ -70,6 +71,8 @@ def render(spec: ImageSpec) -> str:
 ARG BASE_IMAGE={DEFAULT_BASE_IMAGE}
 
 FROM ${{BASE_IMAGE}} AS builder
+# Marks the builder stage the engine keeps as cache, so it can be found and removed.
+LABEL {BUILDER_LABEL}="builder"
 ENV PIP_NO_INDEX=1 \\
     PIP_DISABLE_PIP_VERSION_CHECK=1 \\
     PYTHONDONTWRITEBYTECODE=1
