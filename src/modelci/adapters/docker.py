@@ -196,12 +196,13 @@ class DockerEngine:
                 f"pushing {repository}:{tag} failed: {_explain(error)}"
             ) from None
         if digest is None:
-            digest = self._digest_from_inspect(repository)
+            digest = self._digest_from_inspect(repository, tag)
         progress(f"pushed {repository}:{tag} {digest}")
         return digest
 
-    def _digest_from_inspect(self, repository: str) -> str:
-        info = self.inspect(f"{repository}")
+    def _digest_from_inspect(self, repository: str, tag: str) -> str:
+        """The digest the engine noted for the pushed repository (engines that send no aux)."""
+        info = self.inspect(f"{repository}:{tag}")
         for item in info.repo_digests:
             name, _, digest = item.partition("@")
             if name == repository and _DIGEST.fullmatch(digest):
