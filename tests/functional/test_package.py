@@ -148,3 +148,21 @@ def test_an_output_directory_of_something_else_is_left_alone(tmp_path: Path) -> 
     assert run.returncode == 2
     assert "src is not empty and not a context `modelci package` made" in run.stderr
     assert (tmp_path / "src" / "keep.py").read_text() == "x = 1\n"
+
+
+def test_the_schema_the_card_names_is_packaged_and_checked(tmp_path: Path) -> None:
+    schema = "schema_type: dataframe\ncolumns: {x: {dtype: float64}}\n"
+    digest = hashlib.sha256(schema.encode()).hexdigest()
+    make_project(tmp_path, schema={"path": "schemas/points.yaml", "sha256": digest})
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas/points.yaml").write_text(schema)
+    run = modelci(tmp_path, "package", "--out", "ctx")
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "ctx/model/schemas/points.yaml").read_text() == schema
+
+    (tmp_path / "schemas/points.yaml").write_text(schema + "# edited\n")
+    again = modelci(tmp_path, "package", "--out", "ctx")
+    assert again.returncode == 2
+    assert (
+        "Error: the schema file schemas/points.yaml does not match its model card" in again.stderr
+    )

@@ -103,8 +103,7 @@ def build_image(
     (digest,) = digests
     updated = False
     if card_path is not None:
-        names = [tag.rpartition(":")[2] for tag in tags]
-        updated = record_image(card_path, repository, digest, tags=names)
+        updated = record_image(card_path, tags[0], digest)
     return replace(
         result,
         pushed=True,

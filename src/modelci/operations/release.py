@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from modelci.errors import GitHubError, UsageError
 from modelci.operations.comment import validate_repo
-from modelci.packaging.card import CardModel, read_card
+from modelci.packaging.card import CardModel, image_by_digest, read_card
 from modelci.release.notes import render_notes
 
 if TYPE_CHECKING:
@@ -69,9 +69,8 @@ def release_tag(card: CardModel) -> str:
 
 
 def _image_reference(card: CardModel) -> str:
-    image = card.data.get("image")
-    reference = image.get("reference") if isinstance(image, dict) else None
-    if not isinstance(reference, str) or "@sha256:" not in reference:
+    reference = image_by_digest(card.data)
+    if reference is None:
         raise UsageError(
             f"the model card {card.path} records no pushed image",
             hint="Push the image first: `modelci image build --push REGISTRY/NAME` records "

@@ -8,7 +8,8 @@ these keys of it and keeps everything else as it is:
     model.path, model.sha256       the model file (relative to the repository) and its SHA-256
     environment.python             the training run's Python version        (optional)
     environment.packages           {distribution: version} of the training run (optional)
-    image                          written by `record_image` after a push
+    image.ref, image.digest        written by `record_image` after a push (the registry's
+                                   `Image` shape: ref REPO:TAG, digest, recorded_at)
 
 The card's digest (an OCI label of the image) is the SHA-256 of its canonical JSON without the
 `image` section, so recording the image does not change the digest the image carries.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -133,20 +135,32 @@ def write_card(path: Path, data: dict[str, Any]) -> None:
     write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
-def record_image(card_path: Path, ref: str, digest: str, *, tags: list[str] | None = None) -> bool:
-    """Write the pushed image (`ref`, `digest`, tags) into the card; False if already there.
+def record_image(card_path: Path, ref: str, digest: str) -> bool:
+    """Write the pushed image (`ref` is REPO:TAG, `digest` the manifest's) into the card.
 
-    `ref` names the repository (registry/name), `digest` the manifest (`sha256:...`); the image
-    is then `ref@digest`. Idempotent: recording the same image again leaves the file untouched.
+    Idempotent: when the card already records this ref and digest the file is left untouched
+    (and False returned), so a re-run changes nothing, not even `recorded_at`.
     """
     card = read_card(card_path)
-    image = {
-        "reference": f"{ref}@{digest}",
-        "repository": ref,
-        "digest": digest,
-        "tags": sorted(tags or []),
-    }
-    if card.data.get("image") == image:
+    current = card.data.get("image")
+    if isinstance(current, dict) and (current.get("ref"), current.get("digest")) == (ref, digest):
         return False
+    recorded = datetime.now(UTC).replace(microsecond=0).isoformat()
+    image = {"ref": ref, "digest": digest, "recorded_at": recorded}
     write_card(card_path, {**card.data, "image": image})
     return True
+
+
+def image_by_digest(data: dict[str, Any]) -> str | None:
+    """`REPO@sha256:...` of the image the card records, or None before a push."""
+    image = data.get("image")
+    if not isinstance(image, dict):
+        return None
+    ref, digest = image.get("ref"), image.get("digest")
+    if not isinstance(ref, str) or not isinstance(digest, str) or not digest.startswith("sha256:"):
+        return None
+    repository = ref.split("@")[0]
+    name, _, tag = repository.rpartition(":")
+    if name and "/" not in tag:
+        repository = name
+    return f"{repository}@{digest}"

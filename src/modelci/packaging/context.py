@@ -3,6 +3,7 @@
     OUT/Dockerfile                  see `modelci.packaging.dockerfile`
     OUT/model/model-card.json       the card, byte for byte
     OUT/model/<model.path>          the model file, its SHA-256 checked against the card first
+    OUT/model/<schema.path>         the training schema, when the card names one (hash checked)
     OUT/wheels/*.whl                modelci and every distribution it needs, pinned (environment.py)
     OUT/wheels/requirements.txt     name==version --hash=sha256:... for each wheel
     OUT/sbom-tools/                 cyclonedx-bom's wheels, for the SBOM stage
@@ -77,29 +78,42 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _model_file(card: CardModel, root: Path) -> Path:
-    """The card's model file, refused unless its SHA-256 is the one the card records."""
-    relative = Path(card.model_file)
+def _verified(card: CardModel, root: Path, key: str, name: str, sha256: str | None) -> Path:
+    """A file the card names (`key`.path), refused unless its SHA-256 is the one recorded."""
+    relative = Path(name)
     if relative.is_absolute() or ".." in relative.parts:
         raise UsageError(
-            f"the model card's model.path {card.model_file!r} leaves the repository",
-            hint="model.path must be relative to the repository root.",
+            f"the model card's {key}.path {name!r} leaves the repository",
+            hint=f"{key}.path must be relative to the repository root.",
         )
     path = root / relative
     if not path.is_file():
         raise UsageError(
-            f"the model file {relative} named by {card.path} is missing",
-            hint="Run `dvc pull` (or `dvc repro`) to bring the model into the workspace.",
+            f"the {key} file {relative} named by {card.path} is missing",
+            hint="Run `dvc pull` (or `dvc repro`) to bring it into the workspace.",
         )
     actual = sha256_file(path)
-    if actual != card.model_sha256:
+    if sha256 is not None and actual != sha256.lower():
         raise UsageError(
-            f"the model file {relative} does not match its model card: SHA-256 {actual}, "
-            f"the card records {card.model_sha256}",
+            f"the {key} file {relative} does not match its model card: SHA-256 {actual}, "
+            f"the card records {sha256.lower()}",
             hint="Package the model the card was registered for: check out its tag and "
             "`dvc pull`, or register the model again.",
         )
     return path
+
+
+def _card_files(card: CardModel, root: Path) -> dict[str, Path]:
+    """Relative path -> file for what the image's server reads beside the card: the model
+    (its hash required) and, when the card names one, the schema file."""
+    files = {card.model_file: _verified(card, root, "model", card.model_file, card.model_sha256)}
+    schema = card.data.get("schema")
+    if isinstance(schema, dict) and isinstance(schema.get("path"), str):
+        digest = schema.get("sha256")
+        files[schema["path"]] = _verified(
+            card, root, "schema", schema["path"], digest if isinstance(digest, str) else None
+        )
+    return files
 
 
 def _check_python(card: CardModel) -> None:
@@ -223,7 +237,7 @@ def package(
 ) -> PackagedContext:
     """Write the build context for the card's model into `out` (replaced as a whole)."""
     card = read_card(card_path)
-    model = _model_file(card, root)
+    files = _card_files(card, root)
     _check_python(card)
     revision = card.commit or _git(root, "rev-parse", "HEAD")
     if not revision:
@@ -244,9 +258,10 @@ def package(
     try:
         (staging / "model").mkdir()
         shutil.copyfile(card_path, staging / "model" / CARD_NAME)
-        target = staging / "model" / card.model_file
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(model, target)
+        for relative, original in files.items():
+            target = staging / "model" / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(original, target)
         epoch = str(int(created.timestamp()))
         _wheelhouse(staging / "wheels", pins, with_modelci=True, epoch=epoch)
         tools = closure([Requirement(SBOM_TOOL)])

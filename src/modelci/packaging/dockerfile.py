@@ -47,6 +47,9 @@ class ImageSpec:
         CARD_IN_IMAGE,
         "--port",
         str(PORT),
+        # The server listens on loopback by default; in a container that reaches no one.
+        "--host",
+        "0.0.0.0",  # noqa: S104 - the container's own network namespace
     )
 
 

@@ -23,8 +23,8 @@ from packaging.utils import canonicalize_name
 from modelci.errors import UsageError
 
 ROOT_DISTRIBUTION = "modelci"
-# Extras of modelci an image installs: the server, and the reference model's library.
-IMAGE_EXTRAS = ("serve", "reference")
+# Extras of modelci an image installs (those it declares): the server, the model's libraries.
+IMAGE_EXTRAS = ("serve", "model", "reference")
 # An extra that, when declared, lists everything the image needs (see the module docstring).
 IMAGE_ONLY_EXTRA = "image"
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from modelci import escape
+from modelci.packaging.card import image_by_digest
 from modelci.packaging.dockerfile import PORT, READY_PATH
 
 # GitHub refuses a release body longer than this.
@@ -41,9 +42,21 @@ def _metric_cell(value: Any) -> tuple[str, str]:
     return _number(value), "—"
 
 
-def _metrics(card: Mapping[str, Any]) -> list[str]:
+def _metric_items(card: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """(name, value) pairs from the registry's list ({source, value, interval}) or a mapping."""
     metrics = card.get("metrics")
-    if not isinstance(metrics, Mapping) or not metrics:
+    if isinstance(metrics, Mapping):
+        return sorted(metrics.items())
+    if isinstance(metrics, list):
+        return [
+            (str(m.get("source") or m.get("key")), m) for m in metrics if isinstance(m, Mapping)
+        ]
+    return []
+
+
+def _metrics(card: Mapping[str, Any]) -> list[str]:
+    items = _metric_items(card)
+    if not items:
         return []
     confidence = (
         card.get("intervals", {}).get("confidence")
@@ -52,7 +65,7 @@ def _metrics(card: Mapping[str, Any]) -> list[str]:
     )
     heading = f"{confidence:.0%} interval" if isinstance(confidence, float) else "Interval"
     lines = ["### Metrics", "", f"| Metric | Value | {heading} |", "| --- | ---: | --- |"]
-    for name, value in sorted(metrics.items()):
+    for name, value in items:
         shown, interval = _metric_cell(value)
         lines.append(f"| {escape.text(name)} | {shown} | {interval} |")
     return [*lines, ""]
@@ -79,7 +92,10 @@ def _lineage(card: Mapping[str, Any]) -> list[str]:
     if isinstance(model, Mapping) and model.get("path"):
         rows.append((f"model {escape.code(model['path'])}", escape.code(model.get("sha256", ""))))
     data = card.get("data")
-    items = data.items() if isinstance(data, Mapping) else []
+    items = list(data.items()) if isinstance(data, Mapping) else []
+    for dependency in card.get("dependencies") or []:  # the registry's dvc.lock entries
+        if isinstance(dependency, Mapping) and dependency.get("path"):
+            items.append((str(dependency["path"]), dependency))
     for path, value in sorted(items):
         digest = value.get("md5") or value.get("hash") if isinstance(value, Mapping) else value
         rows.append((f"data {escape.code(path)}", escape.code(digest)))
@@ -96,15 +112,14 @@ def card_markdown(card: Mapping[str, Any]) -> str:
     return "\n".join([title, "", *_metrics(card), *_gates(card), *_lineage(card)])
 
 
-def image_markdown(image: Mapping[str, Any]) -> str:
-    reference = str(image["reference"])
+def image_markdown(reference: str, ref: str) -> str:
     return "\n".join(
         [
             "### Image",
             "",
             f"`{reference}`",
             "",
-            "Tags: " + ", ".join(escape.code(tag) for tag in image.get("tags", [])),
+            f"Pushed as {escape.code(ref)}.",
             "",
             "### Run it",
             "",
@@ -122,10 +137,9 @@ def image_markdown(image: Mapping[str, Any]) -> str:
 
 def render_notes(card: Mapping[str, Any], card_md: str | None = None) -> str:
     """The release body: the card's Markdown, then the image and how to run it."""
-    image = card.get("image")
     parts = [(card_md or card_markdown(card)).rstrip() + "\n"]
-    if isinstance(image, Mapping) and image.get("reference"):
-        parts.append(image_markdown(image))
+    if reference := image_by_digest(dict(card)):
+        parts.append(image_markdown(reference, str(card["image"]["ref"])))
     notes = "\n".join(parts)
     if len(notes) > MAX_NOTES_CHARS:
         from modelci.report.truncate import truncate

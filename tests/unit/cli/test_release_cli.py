@@ -27,7 +27,7 @@ def _files(tmp_path: Path, *, pushed: bool = True) -> list[str]:
     card = tmp_path / "model-card.json"
     card.write_text(json.dumps({"name": "fraud", "version": "v2.0.0", "metrics": {"f1": 0.95}}))
     if pushed:
-        record_image(card, "ghcr.io/octo-org/fraud", DIGEST, tags=["v2.0.0"])
+        record_image(card, "ghcr.io/octo-org/fraud:v2.0.0", DIGEST)
     sbom = tmp_path / "sbom.cdx.json"
     sbom.write_text('{"bomFormat": "CycloneDX"}')
     return ["--model-card", str(card), "--sbom", str(sbom)]

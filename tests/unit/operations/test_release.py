@@ -42,7 +42,7 @@ def card(tmp_path: Path, *, image: bool = True) -> Path:
     }
     path.write_text(json.dumps(data))
     if image:
-        record_image(path, "ghcr.io/octo-org/fraud", DIGEST, tags=["v1.2.0", "c" * 40])
+        record_image(path, "ghcr.io/octo-org/fraud:v1.2.0", DIGEST)
     return path
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from modelci.errors import ConfigError, UsageError
-from modelci.packaging.card import card_digest, read_card, record_image
+from modelci.packaging.card import card_digest, image_by_digest, read_card, record_image
 
 DIGEST = "sha256:" + "12" * 32
 
@@ -19,34 +20,39 @@ def write(tmp_path: Path, data: object) -> Path:
     return path
 
 
-def test_record_image_writes_the_reference_by_digest_and_keeps_the_rest(tmp_path: Path) -> None:
+def test_record_image_writes_the_registry_image_shape_and_keeps_the_rest(tmp_path: Path) -> None:
     path = write(tmp_path, {"name": "fraud", "version": "v1.0.0", "metrics": {"f1": 0.9}})
-    assert record_image(path, "ghcr.io/o/fraud", DIGEST, tags=["v1.0.0", "abc"]) is True
-    assert json.loads(path.read_text()) == {
+    assert record_image(path, "ghcr.io/o/fraud:v1.0.0", DIGEST) is True
+    data = json.loads(path.read_text())
+    recorded = data["image"].pop("recorded_at")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", recorded)
+    assert data == {
         "name": "fraud",
         "version": "v1.0.0",
         "metrics": {"f1": 0.9},
-        "image": {
-            "reference": f"ghcr.io/o/fraud@{DIGEST}",
-            "repository": "ghcr.io/o/fraud",
-            "digest": DIGEST,
-            "tags": ["abc", "v1.0.0"],
-        },
+        "image": {"ref": "ghcr.io/o/fraud:v1.0.0", "digest": DIGEST},
     }
+
+
+def test_the_image_by_digest_drops_the_tag_but_not_a_registry_port(tmp_path: Path) -> None:
+    path = write(tmp_path, {"name": "fraud"})
+    assert image_by_digest(read_card(path).data) is None
+    record_image(path, "127.0.0.1:5050/o/fraud:v1.0.0", DIGEST)
+    assert image_by_digest(read_card(path).data) == f"127.0.0.1:5050/o/fraud@{DIGEST}"
 
 
 def test_recording_the_same_image_again_leaves_the_file_untouched(tmp_path: Path) -> None:
     path = write(tmp_path, {"name": "fraud"})
-    record_image(path, "ghcr.io/o/fraud", DIGEST, tags=["v1"])
+    record_image(path, "ghcr.io/o/fraud:v1", DIGEST)
     before = path.stat().st_mtime_ns, path.read_bytes()
-    assert record_image(path, "ghcr.io/o/fraud", DIGEST, tags=["v1"]) is False
+    assert record_image(path, "ghcr.io/o/fraud:v1", DIGEST) is False
     assert (path.stat().st_mtime_ns, path.read_bytes()) == before
 
 
 def test_the_card_digest_ignores_the_image_section(tmp_path: Path) -> None:
     path = write(tmp_path, {"name": "fraud", "version": "v1.0.0"})
     before = read_card(path).digest
-    record_image(path, "ghcr.io/o/fraud", DIGEST)
+    record_image(path, "ghcr.io/o/fraud:v1.0.0", DIGEST)
     assert read_card(path).digest == before
     assert card_digest({"name": "fraud", "version": "v1.0.1"}) != before
 

@@ -64,5 +64,6 @@ def test_the_final_stage_runs_the_server_as_an_unprivileged_user_with_a_readines
     assert "USER 10001:10001" in final
     assert "http://127.0.0.1:8080/v2/health/ready" in final.split("HEALTHCHECK", 1)[1]
     assert final.rstrip().endswith(
-        'CMD ["modelci", "serve", "--model-card", "/model/model-card.json", "--port", "8080"]'
+        'CMD ["modelci", "serve", "--model-card", "/model/model-card.json", "--port", "8080", '
+        '"--host", "0.0.0.0"]'
     )
