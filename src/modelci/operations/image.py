@@ -18,7 +18,7 @@ from pathlib import Path
 from modelci.adapters.docker import Engine, Progress
 from modelci.errors import UsageError
 from modelci.files import write_text_atomic
-from modelci.packaging.card import record_image
+from modelci.packaging.card import read_card, record_image
 from modelci.packaging.context import read_context
 from modelci.packaging.dockerfile import SBOM_PATH
 
@@ -76,6 +76,8 @@ def build_image(
     progress: Progress,
     created: datetime | None = None,
 ) -> BuiltImage:
+    if push and card_path is not None:
+        read_card(card_path)  # a card that cannot take the digest fails before the push
     context = read_context(context_dir)
     repository = validate_repository(repository or f"modelci/{context.name.lower()}")
     tags = image_tags(repository, context.version, context.revision)
