@@ -3,7 +3,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-PYTEST_ARGS ?= -n 2
+# loadgroup: tests marked xdist_group share one worker (the image tests build one image).
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 
 .PHONY: setup demo test lint clean pin
 .DEFAULT_GOAL := demo

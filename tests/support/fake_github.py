@@ -15,6 +15,7 @@ with bodies built to GitHub's OpenAPI schemas (checked by the Prism proxy, see `
                                                        unknown head branch or a duplicate open one
     PATCH /repos/{o}/{r}/pulls/{n}                     title, body, state
     POST  /repos/{o}/{r}/issues/{n}/labels             adds labels (creating them), 200 + all labels
+    ...   /repos/{o}/{r}/releases...                   releases and their assets (fake_releases.py)
 
 Anything else is a 404 (never 501: Prism's proxy would then answer with a made-up mock).
 Unknown tokens get 401, unknown repositories or issues 404, read-only tokens 403.
@@ -73,6 +74,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
+
+from tests.support.fake_releases import ReleasesMixin
 
 MAX_COMMENT_CHARS = 65_536
 DOCS = "https://docs.github.com/rest"
@@ -209,7 +212,7 @@ def _invalid_pull(**error: str) -> Reply:
     return _error(422, "Validation Failed", errors=[{"resource": "PullRequest", **error}])
 
 
-class FakeGitHub:
+class FakeGitHub(ReleasesMixin):
     """In-memory GitHub: tokens, users, repositories, issues, comments; see the module doc."""
 
     def __init__(
@@ -245,6 +248,7 @@ class FakeGitHub:
             self.requests: list[LoggedRequest] = []
             self._next_user_id = 7_000_000
             self._next_comment_id = 2_000_000_001
+            self._load_releases(state)
             for login, user in state.get("users", {}).items():
                 self.add_user(login, type=user.get("type", "User"), id=user.get("id"))
             for token, info in state.get("tokens", {}).items():
@@ -303,6 +307,7 @@ class FakeGitHub:
                     if i.pull and i.head is not None
                 ],
                 "comments": [asdict(c) for c in self._comments.values()],
+                "releases": self._releases_state(),
                 "script": [asdict(s) for s in self.script],
                 "requests": [asdict(r) for r in self.requests],
             }
@@ -641,7 +646,8 @@ class FakeGitHub:
                 return Reply(200, self._comment_json(comment, base))
             if method == "PATCH":
                 return self._update_comment(comment, raw, token, base)
-        return _error(404, "Not Found")
+        released = self._route_releases(method, path, query, raw, headers, token, base)
+        return released if released is not None else _error(404, "Not Found")
 
     def _list_comments(self, repo: Repo, number: int, query: dict[str, str], base: str) -> Reply:
         try:

@@ -200,6 +200,8 @@ class GitHubClient:
         json: Any = None,
         params: Mapping[str, str | int] | None = None,
         retry_server_errors: bool = True,
+        data: bytes | None = None,
+        content_type: str | None = None,
     ) -> requests.Response:
         """Send one API call (retrying as described above); raise GitHubError on failure.
 
@@ -209,7 +211,13 @@ class GitHubClient:
         """
         attempts = None if retry_server_errors else 1
         response = self._send(
-            method, path, json=json, params=params, server_error_attempts=attempts
+            method,
+            path,
+            json=json,
+            params=params,
+            server_error_attempts=attempts,
+            data=data,
+            content_type=content_type,
         )
         if response.status_code >= 400:
             raise self._error_for(method, response)
@@ -223,8 +231,13 @@ class GitHubClient:
         json: Any = None,
         params: Mapping[str, str | int] | None = None,
         server_error_attempts: int | None = None,
+        data: bytes | None = None,
+        content_type: str | None = None,
     ) -> requests.Response:
         """Send with retries; return the final response, even an error one (4xx)."""
+        headers = self._headers()
+        if content_type is not None:
+            headers["Content-Type"] = content_type
         method = method.upper()
         url = self._url(path)
         where = f"{method} {self._display(url)}"
@@ -236,8 +249,9 @@ class GitHubClient:
                     method,
                     url,
                     json=json,
+                    data=data,
                     params=dict(params) if params else None,
-                    headers=self._headers(),
+                    headers=headers,
                     timeout=self.timeout,
                 )
             except (requests.ConnectionError, requests.Timeout) as error:
@@ -463,6 +477,56 @@ class GitHubClient:
         if not isinstance(data, list):
             raise GitHubError(f"GitHub's answer for the labels of #{number} is not a list")
         return data
+
+    # -- releases (https://docs.github.com/rest/releases) -----------------------------------
+
+    def list_releases(self, repo: str) -> list[dict[str, Any]]:
+        """`GET /repos/{repo}/releases`, every page; drafts are included for writers."""
+        return list(self.paginate(f"/repos/{repo}/releases"))
+
+    def create_release(self, repo: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """`POST /repos/{repo}/releases`; not retried on a 5xx (GitHub may have made it)."""
+        response = self.request(
+            "POST", f"/repos/{repo}/releases", json=dict(fields), retry_server_errors=False
+        )
+        return _object(response, "the new release")
+
+    def update_release(
+        self, repo: str, release_id: int, fields: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """`PATCH /repos/{repo}/releases/{id}` with the fields given (idempotent, retried)."""
+        response = self.request("PATCH", f"/repos/{repo}/releases/{release_id}", json=dict(fields))
+        return _object(response, f"release {release_id}")
+
+    def list_release_assets(self, repo: str, release_id: int) -> list[dict[str, Any]]:
+        return list(self.paginate(f"/repos/{repo}/releases/{release_id}/assets"))
+
+    def delete_release_asset(self, repo: str, asset_id: int) -> None:
+        self.request("DELETE", f"/repos/{repo}/releases/assets/{asset_id}")
+
+    def upload_release_asset(
+        self, upload_url: str, name: str, data: bytes, *, content_type: str
+    ) -> dict[str, Any]:
+        """Upload to a release's `upload_url` (its `{?name,label}` template filled in).
+
+        Not retried on a 5xx: the asset may exist; the caller lists the assets and retries.
+        The token goes only to the API's own host or GitHub's upload host.
+        """
+        url = re.sub(r"\{[^}]*\}$", "", upload_url)
+        host = urlsplit(url).hostname
+        if host not in {urlsplit(self.api_url).hostname, "uploads.github.com"}:
+            raise GitHubError(
+                f"the release's upload URL points to another host ({host}); not uploading"
+            )
+        response = self.request(
+            "POST",
+            url,
+            params={"name": name},
+            data=data,
+            content_type=content_type,
+            retry_server_errors=False,
+        )
+        return _object(response, f"the uploaded asset {name}")
 
 
 def _object(response: requests.Response, what: str) -> dict[str, Any]:

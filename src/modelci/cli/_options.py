@@ -102,3 +102,16 @@ def write_output(
             f"cannot write {what} to {path}: {error.strerror or error}",
             hint=f"Choose an {option} path in a writable directory.",
         ) from error
+
+
+def model_card_option() -> Decorator:
+    """`--model-card`: the registered model's card (model-card.json)."""
+    from modelci.packaging.card import DEFAULT_CARD_PATH
+
+    return click.option(
+        "--model-card",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=DEFAULT_CARD_PATH,
+        show_default=True,
+        help="The model card written at registration.",
+    )

@@ -55,6 +55,21 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "serve",
         "Serve a verified model over the Open Inference Protocol v2, until SIGTERM.",
     ),
+    "package": (
+        "modelci.cli.package",
+        "package",
+        "Write a build context: the model, its card, a Dockerfile and a wheelhouse.",
+    ),
+    "image": (
+        "modelci.cli.image",
+        "image",
+        "Build and push the model's image (Docker Engine or podman, through DOCKER_HOST).",
+    ),
+    "release": (
+        "modelci.cli.release",
+        "release",
+        "GitHub Releases of registered model versions.",
+    ),
     "retrain-pr": (
         "modelci.cli.retrain_pr",
         "retrain_pr",

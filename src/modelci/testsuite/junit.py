@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
-from xml.etree.ElementTree import ParseError
 
 from junitparser import Attr, JUnitXml, JUnitXmlError, TestCase, TestSuite
 from junitparser import Error as JUnitErrorResult
@@ -108,11 +107,20 @@ class JUnitResults:
     failures: tuple[TestFailure, ...]
 
 
+def _where(error: SyntaxError) -> str:
+    """` at line L, column C`: junitparser parses with lxml when it is installed, else with
+    ElementTree, and they word their errors differently; the place is what both know."""
+    line, column = getattr(error, "position", None) or (error.lineno, error.offset)
+    return f" at line {line}, column {column}" if line else ""
+
+
 def read_junit(path: Path, root: Path) -> JUnitResults:
     """Counts and failures in the JUnit XML at `path`; file paths relative to `root`."""
     try:
         xml = _Xml.fromfile(str(path))
-    except (ParseError, JUnitXmlError) as error:
+    except SyntaxError as error:  # ElementTree's ParseError, or lxml's when lxml is installed
+        raise JUnitReadError(f"not JUnit XML: syntax error{_where(error)}") from error
+    except JUnitXmlError as error:
         raise JUnitReadError(f"not JUnit XML: {error}") from error
     except OSError as error:
         raise JUnitReadError(f"cannot read it: {error.strerror or error}") from error

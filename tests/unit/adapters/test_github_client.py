@@ -458,3 +458,16 @@ def test_an_empty_answer_to_get_user_is_a_service_error(fake_github: FakeGitHub)
         GitHubError, match=r"answered 200 with .*, not JSON, from .*/user \(an empty body\)"
     ):
         client.viewer_login()
+
+
+def test_an_upload_url_on_another_host_gets_no_token() -> None:
+    client = GitHubClient("ghs_x", api_url="https://api.github.com")
+    with pytest.raises(
+        GitHubError, match=r"points to another host \(evil\.example\); not uploading"
+    ):
+        client.upload_release_asset(
+            "https://evil.example/repos/o/r/releases/1/assets{?name,label}",
+            "sbom.cdx.json",
+            b"{}",
+            content_type="application/octet-stream",
+        )

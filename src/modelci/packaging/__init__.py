@@ -1,0 +1,1 @@
+"""Build contexts, Dockerfiles and the model card as packaging reads it (`modelci package`)."""
