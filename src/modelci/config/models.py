@@ -26,6 +26,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from modelci.config.drift import DriftConfig
+from modelci.config.rollout import RolloutConfig
 
 Direction = Literal["higher", "lower"]
 PlotKind = Literal["line", "confusion"]
@@ -201,6 +202,9 @@ class ModelciSection(_Model):
     predictions: PredictionsConfig | None = None
     intervals: IntervalsConfig = Field(default_factory=IntervalsConfig)
     drift: DriftConfig | None = Field(default=None, description="`modelci drift` settings")
+    rollout: RolloutConfig = Field(
+        default_factory=RolloutConfig, description="canary rollout: steps and analysis"
+    )
 
     @field_validator("data", "gates", mode="before")
     @classmethod
