@@ -45,6 +45,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "comment",
         "Create or update the sticky report comment on a pull request.",
     ),
+    "rollout": (
+        "modelci.cli.rollout",
+        "rollout",
+        "Canary rollouts: analyse a step of canary against stable.",
+    ),
     "retrain-pr": (
         "modelci.cli.retrain_pr",
         "retrain_pr",
