@@ -136,3 +136,14 @@ def _wait_for_targets(url: str, count: int, process: subprocess.Popen[bytes]) ->
             pass
         time.sleep(0.25)
     raise RuntimeError(f"prometheus did not scrape its {count} targets within 60 s")
+
+
+@contextmanager
+def exporter_pair(model: str = "fraud") -> Iterator[tuple[Exporter, Exporter]]:
+    """A stable (v1) and a canary (v2) exporter of the same model, closed afterwards."""
+    stable, canary = Exporter(model, "v1"), Exporter(model, "v2")
+    try:
+        yield stable, canary
+    finally:
+        stable.close()
+        canary.close()

@@ -20,17 +20,15 @@ from modelci.analysis.sources import (
 )
 from modelci.config.rollout import AnalysisConfig, RolloutConfig
 from modelci.errors import ServiceError
-from tests.support.metrics_servers import Exporter, run_prometheus
+from tests.support.metrics_servers import Exporter, exporter_pair, run_prometheus
 
 CONFIG = RolloutConfig(analysis=AnalysisConfig(min_requests=50))
 
 
 @pytest.fixture
 def exporters() -> Iterator[tuple[Exporter, Exporter]]:
-    stable, canary = Exporter("fraud", "v1"), Exporter("fraud", "v2")
-    yield stable, canary
-    stable.close()
-    canary.close()
+    with exporter_pair() as pair:
+        yield pair
 
 
 def _traffic(exporter: Exporter, rng: np.random.Generator, n: int, *, errors: int = 0) -> None:

@@ -18,15 +18,13 @@ from modelci.cli.main import cli
 from modelci.config.rollout import AnalysisConfig, RolloutConfig
 from modelci.errors import ExitCode
 from modelci.operations.canary_webhook import CanaryJudge, make_server
-from tests.support.metrics_servers import Exporter
+from tests.support.metrics_servers import Exporter, exporter_pair
 
 
 @pytest.fixture
 def exporters() -> Iterator[tuple[Exporter, Exporter]]:
-    stable, canary = Exporter("fraud", "v1"), Exporter("fraud", "v2")
-    yield stable, canary
-    stable.close()
-    canary.close()
+    with exporter_pair() as pair:
+        yield pair
 
 
 def _during(seconds: float, action: Callable[[], object]) -> threading.Thread:
