@@ -2,10 +2,10 @@
 
 - Power: for each check, the canary requests one window needs for the check to catch a given
   regression with 95 percent power (a 5-point error-rate rise, over 0 and over 1 percent; a
-  1.5x slower latency; a +0.1 shift of every predicted score), at the first look (step 10: stable serves 9
-  requests for each of the canary's) and the last (step 50: one for one), each check at the
-  alpha the default configuration gives it there (alpha 0.05, Pocock spending over 3 looks,
-  Bonferroni over 4 checks). Traffic is recorded into the model server's own buckets.
+  1.5x slower latency; a +0.1 shift of every predicted score), at the first look (step 10:
+  stable serves 9 requests for each of the canary's) and the last (step 50: one for one),
+  each check at the alpha the default configuration gives it there (alpha 0.05, Pocock
+  spending over 3 looks, Bonferroni over 4 checks), traffic recorded in the server's buckets.
 - A/A: whole rollouts (steps 10, 25, 50, 100; every check at every look) with the same model as
   canary and stable; the share that rolled back, with its 95 percent Clopper-Pearson interval,
   with the default tolerances and with every tolerance at zero (the tests alone: what the alpha
