@@ -140,3 +140,22 @@ def test_the_webhook_answers_as_flagger_and_argo_expect(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_webhook_answers_503_when_a_server_cannot_be_scraped(
+    exporters: tuple[Exporter, Exporter],
+) -> None:
+    stable, canary = exporters
+    judge = CanaryJudge(ScrapeSource(stable.url, canary.url), RolloutConfig())
+    canary.close()  # the canary crashed
+    server = make_server(judge, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        answer = requests.post(
+            f"http://127.0.0.1:{server.server_port}/flagger", json={}, timeout=10
+        )
+        assert answer.status_code == 503
+        assert answer.json()["error"].startswith(f"could not scrape metrics from {canary.url}")
+    finally:
+        server.shutdown()
+        server.server_close()
