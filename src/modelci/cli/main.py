@@ -70,6 +70,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "release",
         "GitHub Releases of registered model versions.",
     ),
+    "rollout": (
+        "modelci.cli.rollout",
+        "rollout",
+        "Canary rollouts: analyse a step of canary against stable.",
+    ),
     "retrain-pr": (
         "modelci.cli.retrain_pr",
         "retrain_pr",

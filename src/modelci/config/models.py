@@ -26,6 +26,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from modelci.config.drift import DriftConfig
+from modelci.config.rollout import RolloutConfig
 from modelci.config.tests import TestsConfig
 
 Direction = Literal["higher", "lower"]
@@ -214,6 +215,9 @@ class ModelciSection(_Model):
     )
     slices: SlicesConfig | None = Field(
         default=None, description="metrics and gates per slice of the test data"
+    )
+    rollout: RolloutConfig = Field(
+        default_factory=RolloutConfig, description="canary rollout: steps and analysis"
     )
 
     @field_validator("data", "gates", mode="before")
