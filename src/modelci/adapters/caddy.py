@@ -185,15 +185,6 @@ class CaddyRouter:
         answer = self._admin("GET", f"{_POLICY}/weights")
         return tuple(int(w) for w in answer.json())
 
-    def healthy(self) -> dict[str, bool]:
-        """Each upstream's health as Caddy sees it (its admin API's upstreams list)."""
-        answer = self._admin("GET", "/reverse_proxy/upstreams")
-        by_dial = {row["address"]: row for row in answer.json()}
-        return {
-            u.name: u.dial in by_dial and by_dial[u.dial].get("fails", 0) == 0
-            for u in self.upstreams
-        }
-
     def stop(self, *, timeout: float = 10.0) -> None:
         """Stop Caddy gracefully: requests in flight finish first."""
         self.process.stop(timeout=timeout)
