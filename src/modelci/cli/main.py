@@ -45,6 +45,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "comment",
         "Create or update the sticky report comment on a pull request.",
     ),
+    "rollout": (
+        "modelci.cli.rollout",
+        "rollout",
+        "Canary rollouts: on this host behind Caddy, or as Kubernetes manifests.",
+    ),
     "retrain-pr": (
         "modelci.cli.retrain_pr",
         "retrain_pr",
@@ -61,9 +66,7 @@ class LazyGroup(click.Group):
         if cmd_name not in _COMMANDS:
             return None
         module_name, attr, _ = _COMMANDS[cmd_name]
-        command = getattr(importlib.import_module(module_name), attr)
-        assert isinstance(command, click.Command)
-        return command
+        return load_command(module_name, attr)
 
     def invoke(self, ctx: click.Context) -> Any:
         ctx.exit(exit_code_of(lambda: super(LazyGroup, self).invoke(ctx), ctx))
@@ -72,6 +75,13 @@ class LazyGroup(click.Group):
         rows = [(name, _COMMANDS[name][2]) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+
+def load_command(module_name: str, attr: str) -> click.Command:
+    """A command from its module, imported now (commands are imported only when invoked)."""
+    command = getattr(importlib.import_module(module_name), attr)
+    assert isinstance(command, click.Command)
+    return command
 
 
 def exit_code_of(call: Callable[[], Any], ctx: click.Context) -> int:
