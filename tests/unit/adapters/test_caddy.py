@@ -114,13 +114,21 @@ def test_weight_changes_and_a_rollback_under_load_lose_no_request(router: CaddyR
     assert len(load.answers) > 200
 
 
-def test_a_crashed_upstream_gets_no_traffic(
+def test_a_canary_that_crashes_under_load_costs_no_request_and_gets_no_traffic(
     router: CaddyRouter, servers: tuple[list[Upstream], list[ProcessRef]]
 ) -> None:
     router.set_weights([1, 1])
     _, refs = servers
-    os.kill(refs[1].pid, signal.SIGKILL)
+    canary = router.upstreams[1].dial
+    with Load(f"{router.url}/v2/models/m/infer", threads=6) as load:
+        time.sleep(0.5)
+        os.kill(refs[1].pid, signal.SIGKILL)  # requests in flight to it are resent to stable
+        crashed = time.perf_counter()
+        time.sleep(1.0)
     refs[1].stop()  # reap it
+    assert load.failures == []
+    assert load.count(canary) > 0
+    assert load.count(canary, after=crashed + 0.1) == 0
     assert answered_by(router, 30) == {"stable": 30}
     time.sleep(0.5)  # two active health checks later: still none
     assert answered_by(router, 30) == {"stable": 30}
