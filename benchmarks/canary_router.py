@@ -10,12 +10,17 @@ Caddy (modelci.adapters.caddy), runs a concurrent HTTP load through the proxy, a
     allows for an idempotent one, when the proxy closed an idle keep-alive connection before
     any byte of the answer; those resends are counted apart).
 
+Then, at 50 percent, it kills the canary (SIGKILL) under the same load and counts the requests
+lost and the time until the last canary answer.
+
     python benchmarks/canary_router.py [--trials 20] [--threads 8]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -44,6 +49,19 @@ def main() -> None:
         admin: list[float] = []
         to_zero: list[float] = []
         try:
+            with Load(f"{router.url}/v2/models/m/infer", threads=args.threads) as crash:
+                router.set_weights([1, 1])
+                time.sleep(0.5)
+                killed = time.perf_counter()
+                os.kill(started[1][1].pid, signal.SIGKILL)
+                time.sleep(1.0)
+            started[1][1].stop()  # reap it
+            crash_last = max(a.at for a in crash.answers if a.upstream == canary) - killed
+            started[1] = start_echo(folder, "canary")  # a new canary, on a new port
+            upstreams[1] = started[1][0]
+            router.stop()
+            router = CaddyRouter.start(upstreams, [9, 1], workdir=folder / "router2")
+            canary = upstreams[1].dial
             with Load(f"{router.url}/v2/models/m/infer", threads=args.threads) as load:
                 for _ in range(args.trials):
                     router.set_weights([9, 1])
@@ -73,6 +91,9 @@ def main() -> None:
           + (f" ({load.failures[0]})" if load.failures else ""))  # fmt: skip
     print(f"idle connections closed by a reload, request resent: {load.resent} "
           f"({load.resent / (2 * args.trials):.2f} per weight change)")  # fmt: skip
+    after = _ms(max(0.0, crash_last))
+    print(f"\ncanary killed at 50%: {len(crash.answers)} answers, requests lost: "
+          f"{len(crash.failures)}, last canary answer {after} after the kill")  # fmt: skip
 
 
 def _ms(seconds: float) -> str:
