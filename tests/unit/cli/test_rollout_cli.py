@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import shlex
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 import requests
 import yaml
@@ -120,3 +123,32 @@ def test_render_refuses_a_bad_digest(tmp_path: Path) -> None:
     assert code == 2
     assert err.splitlines()[0] == "Error: invalid image digest 'abc'"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_rollout_outlives_the_command_that_started_it(project: Path) -> None:
+    """As users run it: each command its own process; the servers keep running in between."""
+
+    def modelci(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "modelci", "rollout", *args],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+
+    started = modelci(*start_args(project), "--format", "json")
+    assert started.returncode == 0, started.stderr
+    state = json.loads(started.stdout)["state"]
+    canary_pid = state["canary"]["pid"]
+    assert requests.get(f"{state['router']['url']}/x", timeout=5).status_code == 200
+    aborted = modelci("abort", "--env", "staging", "-C", str(project), "--reason", "by hand")
+    assert (aborted.returncode, aborted.stdout.splitlines()[0]) == (0, "Rolled back: by hand.")
+    assert (
+        not psutil.pid_exists(canary_pid)
+        or psutil.Process(canary_pid).create_time() != state["canary"]["started"]
+    )
+    answer = requests.get(f"{state['router']['url']}/x", timeout=5)
+    assert answer.json() == {"upstream": "stable"}
+    stopped = modelci("stop", "--env", "staging", "-C", str(project))
+    assert stopped.returncode == 0, stopped.stderr
+    for role in ("stable",):
+        assert not psutil.pid_exists(state[role]["pid"])
+    assert not psutil.pid_exists(state["router"]["pid"])
