@@ -141,14 +141,10 @@ def test_the_rollout_outlives_the_command_that_started_it(project: Path) -> None
     assert requests.get(f"{state['router']['url']}/x", timeout=5).status_code == 200
     aborted = modelci("abort", "--env", "staging", "-C", str(project), "--reason", "by hand")
     assert (aborted.returncode, aborted.stdout.splitlines()[0]) == (0, "Rolled back: by hand.")
-    assert (
-        not psutil.pid_exists(canary_pid)
-        or psutil.Process(canary_pid).create_time() != state["canary"]["started"]
-    )
+    assert not psutil.pid_exists(canary_pid)  # stopped by a process that is not its parent
     answer = requests.get(f"{state['router']['url']}/x", timeout=5)
     assert answer.json() == {"upstream": "stable"}
     stopped = modelci("stop", "--env", "staging", "-C", str(project))
     assert stopped.returncode == 0, stopped.stderr
-    for role in ("stable",):
-        assert not psutil.pid_exists(state[role]["pid"])
+    assert not psutil.pid_exists(state["stable"]["pid"])
     assert not psutil.pid_exists(state["router"]["pid"])
