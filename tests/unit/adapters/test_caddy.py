@@ -49,14 +49,14 @@ def answered_by(router: CaddyRouter, n: int) -> Counter[str]:
     return names
 
 
-def test_config_listens_on_the_inherited_socket_and_admin_on_loopback_only() -> None:
+def test_config_listens_on_the_inherited_socket_and_admin_on_a_unix_socket() -> None:
     document = config(
         [Upstream("stable", "http://127.0.0.1:8001"), Upstream("canary", "http://127.0.0.1:8002")],
         [75, 25],
         listen_fd=7,
-        admin_port=2019,
+        admin_socket="/run/user/1000/modelci-caddy-x/admin.sock",
     )
-    assert document["admin"]["listen"] == "127.0.0.1:2019"
+    assert document["admin"] == {"listen": "unix//run/user/1000/modelci-caddy-x/admin.sock"}
     server = document["apps"]["http"]["servers"]["canary"]
     assert server["listen"] == ["fd/7"]
     proxy = server["routes"][0]["handle"][0]
@@ -74,7 +74,7 @@ def test_config_refuses_a_weight_count_that_does_not_match() -> None:
             [Upstream("a", "http://127.0.0.1:1"), Upstream("b", "http://127.0.0.1:2")],
             [1],
             listen_fd=3,
-            admin_port=1,
+            admin_socket="/a.sock",
         )
 
 
@@ -142,9 +142,17 @@ def test_weights_are_checked_before_they_are_sent(router: CaddyRouter) -> None:
 
 def test_a_stopped_router_is_reported_with_a_hint(router: CaddyRouter) -> None:
     router.stop()
-    with pytest.raises(ServiceError, match=r"Caddy's admin API at http://127\.0\.0\.1:") as caught:
+    with pytest.raises(ServiceError, match=r"Caddy's admin API at /tmp/modelci-caddy-") as caught:
         router.weights()
     assert caught.value.hint is not None and "modelci rollout status" in caught.value.hint
+
+
+def test_the_admin_api_is_reachable_by_this_user_only(router: CaddyRouter) -> None:
+    folder = Path(router.admin_socket).parent
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert Path(router.admin_socket).is_socket()
+    router.stop()
+    assert not folder.exists()
 
 
 def test_the_router_is_found_again_from_its_record(router: CaddyRouter) -> None:
