@@ -148,3 +148,16 @@ def test_the_rollout_outlives_the_command_that_started_it(project: Path) -> None
     assert stopped.returncode == 0, stopped.stderr
     assert not psutil.pid_exists(state["stable"]["pid"])
     assert not psutil.pid_exists(state["router"]["pid"])
+
+
+@pytest.mark.parametrize("name", ["start", "render", "status"])
+def test_rollout_help_imports_no_heavy_library(name: str) -> None:
+    code = (
+        "import sys\nfrom modelci.cli.main import cli\n"
+        f"try:\n    cli.main(args=['rollout', {name!r}, '--help'], prog_name='modelci')\n"
+        "except SystemExit:\n    pass\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(done.stderr.split())
+    assert loaded.isdisjoint({"requests", "psutil", "yaml", "pydantic", "pandas"}), loaded
