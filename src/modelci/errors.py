@@ -2,6 +2,7 @@
 
     ModelciError                 every expected failure; always has a message and may carry a hint
     ├── UsageError               bad command-line usage (exit 2)
+    │   └── RolloutConflict      a rollout already runs in that environment
     ├── ConfigError              the `modelci:` section or a schema file is wrong (exit 3)
     ├── DataError                a data file cannot be read at all (exit 4)
     ├── PipelineError            `dvc repro` or git failed (exit 5)
@@ -72,6 +73,14 @@ class ModelciError(Exception):
 
 class UsageError(ModelciError):
     exit_code = ExitCode.USAGE
+
+
+class RolloutConflict(UsageError):
+    """A second rollout to an environment while one runs there; names the running one."""
+
+    def __init__(self, message: str, *, running: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.running = running
 
 
 @dataclass(frozen=True)

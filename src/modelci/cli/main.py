@@ -73,7 +73,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "rollout": (
         "modelci.cli.rollout",
         "rollout",
-        "Canary rollouts: analyse a step of canary against stable.",
+        "Canary rollouts: on this host behind Caddy, or as Kubernetes manifests; analyse a step.",
     ),
     "retrain-pr": (
         "modelci.cli.retrain_pr",
@@ -91,9 +91,7 @@ class LazyGroup(click.Group):
         if cmd_name not in _COMMANDS:
             return None
         module_name, attr, _ = _COMMANDS[cmd_name]
-        command = getattr(importlib.import_module(module_name), attr)
-        assert isinstance(command, click.Command)
-        return command
+        return load_command(module_name, attr)
 
     def invoke(self, ctx: click.Context) -> Any:
         ctx.exit(exit_code_of(lambda: super(LazyGroup, self).invoke(ctx), ctx))
@@ -102,6 +100,13 @@ class LazyGroup(click.Group):
         rows = [(name, _COMMANDS[name][2]) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+
+def load_command(module_name: str, attr: str) -> click.Command:
+    """A command from its module, imported now (commands are imported only when invoked)."""
+    command = getattr(importlib.import_module(module_name), attr)
+    assert isinstance(command, click.Command)
+    return command
 
 
 def exit_code_of(call: Callable[[], Any], ctx: click.Context) -> int:

@@ -1,0 +1,1 @@
+"""Canary rollouts: steps, persisted state, the router interface, and the local target."""
