@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
+from modelci.config.behaviour import BehaviourConfig
 from modelci.config.drift import DriftConfig
 
 Direction = Literal["higher", "lower"]
@@ -201,6 +202,9 @@ class ModelciSection(_Model):
     predictions: PredictionsConfig | None = None
     intervals: IntervalsConfig = Field(default_factory=IntervalsConfig)
     drift: DriftConfig | None = Field(default=None, description="`modelci drift` settings")
+    behaviour: BehaviourConfig | None = Field(
+        default=None, description="behaviour checks of the trained model"
+    )
 
     @field_validator("data", "gates", mode="before")
     @classmethod

@@ -33,6 +33,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "warnings": list(report.warnings),
         "error": report.error,
         "intervals": [interval.to_dict() for interval in report.intervals],
+        "behaviour": report.behaviour.to_dict() if report.behaviour else None,
     }
     non_finite: list[dict[str, str]] = []
     strict: dict[str, Any] = _finite(data, "", non_finite)

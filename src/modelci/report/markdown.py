@@ -13,7 +13,7 @@ from functools import partial
 
 from modelci.escape import code, fence, plural, text
 from modelci.metrics.diff import Change
-from modelci.report import charts, values
+from modelci.report import behaviour, charts, values
 from modelci.report.model import MetricInterval, PlotData, Report, Verdict
 from modelci.report.truncate import cap_rows, truncate
 
@@ -54,6 +54,7 @@ def _render(report: Report, samples: int) -> str:
     intervals = {interval.source: interval for interval in report.intervals}
     for lines in (
         _gates(report, intervals),
+        behaviour.markdown_section(report.behaviour),
         _error(report),
         _params(report),
         _validation(report, samples),

@@ -15,6 +15,7 @@ from modelci.escape import plural
 if TYPE_CHECKING:
     from modelci.adapters.dvc import ReproResult
     from modelci.adapters.git import Revision
+    from modelci.behaviour import BehaviourResult, CheckResult
     from modelci.metrics import Change
     from modelci.rules import GateResult
     from modelci.validation import ValidationResult
@@ -79,10 +80,15 @@ class Report:
     error_log: str | None = None  # tail of the failing command's output
     config_changed: bool = False  # the `modelci:` section differs from the base
     intervals: list[MetricInterval] = field(default_factory=list)  # from per-row predictions
+    behaviour: BehaviourResult | None = None  # behaviour checks of the trained model
 
     @property
     def failed_gates(self) -> list[GateResult]:
         return [gate for gate in self.gates if not gate.passed]
+
+    @property
+    def failed_behaviour(self) -> list[CheckResult]:
+        return self.behaviour.failed if self.behaviour else []
 
     @property
     def invalid_datasets(self) -> list[ValidationResult]:
@@ -101,10 +107,18 @@ class Report:
         if self.verdict is Verdict.ERROR:
             return f"Error: {self.error}"
         if self.verdict is Verdict.FAIL:
-            failed = self.failed_gates
-            return f"Fail: {len(failed)} of {plural(len(self.gates), 'gate')} failed: " + "; ".join(
-                gate.reasons[0] for gate in failed
-            )
-        return f"Pass: {plural(len(self.gates), 'gate')} held" + (
+            failed, parts = self.failed_gates, []
+            if failed or not self.failed_behaviour:
+                parts.append(
+                    f"{len(failed)} of {plural(len(self.gates), 'gate')} failed: "
+                    + "; ".join(gate.reasons[0] for gate in failed)
+                )
+            if self.behaviour and self.failed_behaviour:
+                parts.append(self.behaviour.summary)
+            return "Fail: " + "; ".join(parts)
+        held = plural(len(self.gates), "gate")
+        if self.behaviour:
+            held += f", {self.behaviour.summary}"
+        return f"Pass: {held} held" + (
             " (first run: no base to compare)" if self.base is None else ""
         )

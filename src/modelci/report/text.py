@@ -12,7 +12,7 @@ from functools import partial
 import click
 
 from modelci.escape import printable
-from modelci.report import charts, values
+from modelci.report import behaviour, charts, values
 from modelci.report.model import MetricInterval, Report, Verdict
 
 _MAX_ROWS = 50
@@ -30,6 +30,7 @@ def render_text(report: Report, *, color: bool = False) -> str:
     intervals = {interval.source: interval for interval in report.intervals}
     for title, body in (
         ("Gates", _gates(report, intervals, style)),
+        (behaviour.TITLE, behaviour.text_section(report.behaviour, table)),
         ("What went wrong", _error(report)),
         ("Params changed", _params(report)),
         ("Data validation", _validation(report)),

@@ -11,10 +11,10 @@ as far as needed:
 3. rows of the longest tables left, with "N more rows in report.json";
 4. as a last resort, the longest block left, line by line (then character by character).
 
-The head and KEEP sections (verdict, gates, what went wrong, params changed, data validation,
-commits) are never dropped whole. Every cut keeps blocks whole or closes what it opened, so no
-`<details>`, fence or table is left open. A visible note (outside any block) says what was cut:
-it goes at the end of the head.
+The head and KEEP sections (verdict, gates, behaviour checks, what went wrong, params changed, data
+validation, commits) are never dropped whole. Every cut keeps blocks whole or closes what it
+opened, so no `<details>`, fence or table is left open. A visible note (outside any block) says
+what was cut: it goes at the end of the head.
 """
 
 from __future__ import annotations
@@ -24,7 +24,16 @@ from dataclasses import dataclass, field
 
 # Least important first.
 CUT_ORDER = ("Pipeline", "Plots", "Other metrics", "Warnings")
-KEEP = ("", "Gates", "What went wrong", "Params changed", "Params", "Data validation", "Commits")
+KEEP = (
+    "",
+    "Gates",
+    "Behaviour checks",
+    "What went wrong",
+    "Params changed",
+    "Params",
+    "Data validation",
+    "Commits",
+)
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _SUMMARY = re.compile(r"<summary>(.*?)</summary>")
