@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from modelci.behaviour.results import CheckResult, Example
+from modelci.behaviour.results import CheckKind, CheckResult, Example
 from modelci.config.behaviour import CasesCheck, Change, DirectionalCheck, InvarianceCheck
 
 if TYPE_CHECKING:
@@ -31,38 +31,63 @@ class Rows:
 def invariance(
     check: InvarianceCheck, rows: Rows, score: Scorer, *, sample: int | None, seed: int, cap: int
 ) -> CheckResult:
-    picked, before, after, changed = _scored_change(check, rows, score, sample, seed)
-    moved = np.abs(after - before)
-    broken = moved > check.epsilon
-    return CheckResult(
-        kind="invariance",
-        name=check.name or check.describe,
+    return _change_check(
+        "invariance",
+        check,
+        rows,
+        score,
         rule=f"|Δ score| ≤ {check.epsilon:g}",
-        rows=len(picked),
-        failures=int(broken.sum()),
-        worst=float(moved.max()) if len(moved) else None,
-        examples=_examples(check, rows, picked, before, after, changed, moved, broken, cap),
-        note=_note(check, len(picked), len(rows.ids)),
+        badness=lambda before, after: np.abs(after - before),
+        limit=check.epsilon,
+        sampling=(sample, seed, cap),
     )
 
 
 def directional(
     check: DirectionalCheck, rows: Rows, score: Scorer, *, sample: int | None, seed: int, cap: int
 ) -> CheckResult:
-    picked, before, after, changed = _scored_change(check, rows, score, sample, seed)
-    # How far each score moved the wrong way (positive: against the expected direction).
-    wrong_way = (before - after) if check.direction == "increase" else (after - before)
-    broken = wrong_way > check.tolerance
+    sign = 1.0 if check.direction == "increase" else -1.0
     verb = "fall" if check.direction == "increase" else "rise"
     tolerance = f" by more than {check.tolerance:g}" if check.tolerance else ""
-    return CheckResult(
-        kind="directional",
-        name=check.name or check.describe,
+    return _change_check(
+        "directional",
+        check,
+        rows,
+        score,
         rule=f"no score may {verb}{tolerance}",
+        # How far each score moved the wrong way (positive: against the expected direction).
+        badness=lambda before, after: sign * (before - after),
+        limit=check.tolerance,
+        sampling=(sample, seed, cap),
+    )
+
+
+Badness = Callable[[npt.NDArray[np.float64], npt.NDArray[np.float64]], npt.NDArray[np.float64]]
+
+
+def _change_check(
+    kind: CheckKind,
+    check: InvarianceCheck | DirectionalCheck,
+    rows: Rows,
+    score: Scorer,
+    *,
+    rule: str,
+    badness: Badness,
+    limit: float,
+    sampling: tuple[int | None, int, int],
+) -> CheckResult:
+    sample, seed, cap = sampling
+    picked, before, after, changed = _scored_change(check, rows, score, sample, seed)
+    bad = badness(before, after)
+    broken = bad > limit
+    return CheckResult(
+        kind=kind,
+        name=check.name or check.describe,
+        rule=rule,
         rows=len(picked),
         failures=int(broken.sum()),
-        worst=float(max(wrong_way.max(), 0.0)) if len(wrong_way) else None,
-        examples=_examples(check, rows, picked, before, after, changed, wrong_way, broken, cap),
+        worst=float(max(bad.max(), 0.0)) if len(bad) else None,
+        examples=_examples(check, rows, picked, before, after, changed, bad, broken, cap),
         note=_note(check, len(picked), len(rows.ids)),
     )
 
