@@ -17,6 +17,7 @@ TITLE = "Behaviour checks"
 _MAX_ROWS = 50
 _MAX_CHARS = 8_000
 Table = Callable[[list[str], list[list[str]], set[int]], list[str]]
+Escape = Callable[[object], str]
 
 
 def markdown_section(result: BehaviourResult | None) -> list[str]:
@@ -30,7 +31,7 @@ def markdown_section(result: BehaviourResult | None) -> list[str]:
     lines = [
         f"### {TITLE}",
         "",
-        text(_intro(result)),
+        _intro(result, text, code),
         "",
         "| Check | Kind | Rule | Rows | Failing | Worst | Result |",
         "| --- | --- | --- | ---: | ---: | ---: | --- |",
@@ -59,22 +60,26 @@ def text_section(result: BehaviourResult | None, table: Table) -> list[str]:
         for check in result.checks
     ]
     header = ["check", "kind", "rule", "rows", "failing", "worst", "result"]
-    lines = [printable(_intro(result)), *table(header, rows, {3, 4, 5})]
+    lines = [_intro(result, printable, printable), *table(header, rows, {3, 4, 5})]
     for check in result.failed:
         if check.note:
             lines.append(f"{printable(check.name)}: {printable(check.note)}")
         if check.examples:
             header, cells = _example_cells(check, printable)
             lines += ["", f"Worst examples of {printable(check.name)}:"]
-            lines += table([h.lower() for h in header], cells, set(range(2, len(header))))
+            header = [name if name == "Δ" else name.lower() for name in header]
+            lines += table(header, cells, set(range(2, len(header))))
     return lines
 
 
-def _intro(result: BehaviourResult) -> str:
+def _intro(result: BehaviourResult, prose: Escape, path: Escape) -> str:
+    """`3 of 4 checks held on <model>, on up to 2,000 rows of <data> (seed 0).`"""
     held = len(result.checks) - len(result.failed)
-    rows = "every row" if result.sample is None else f"up to {result.sample:,} rows"
-    data = f", on {rows} of {result.data} (seed {result.seed})" if result.data else ""
-    return f"{held} of {plural(len(result.checks), 'check')} held on {result.model}{data}."
+    line = prose(f"{held} of {plural(len(result.checks), 'check')} held on ") + path(result.model)
+    if result.data:
+        rows = "every row" if result.sample is None else f"up to {result.sample:,} rows"
+        line += prose(f", on {rows} of ") + path(result.data) + prose(f" (seed {result.seed})")
+    return line + "."
 
 
 def _worst(check: CheckResult) -> str:
@@ -100,9 +105,7 @@ def _examples_markdown(check: CheckResult) -> list[str]:
     ]
 
 
-def _example_cells(
-    check: CheckResult, escape: Callable[[object], str]
-) -> tuple[list[str], list[list[str]]]:
+def _example_cells(check: CheckResult, escape: Escape) -> tuple[list[str], list[list[str]]]:
     if check.kind == "cases":
         header = ["Row", "Expected", "Score"]
         return header, [[escape(e.row), escape(e.change), f"{e.after:.4f}"] for e in check.examples]
