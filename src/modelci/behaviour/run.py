@@ -172,6 +172,7 @@ def _cases(
         )
     if not np.isin(labels, (0, 1)).all():
         bad = labels[~np.isin(labels, (0, 1))][0]
+        bad = bad.item() if isinstance(bad, np.generic) else bad  # `2`, not `np.int64(2)`
         raise DataError(
             f"{case.path}: column `{label}` must hold 0 or 1, found {bad!r}", file=case.path
         )
