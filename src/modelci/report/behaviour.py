@@ -107,7 +107,7 @@ def _examples_markdown(check: CheckResult) -> list[str]:
 
 def _example_cells(check: CheckResult, escape: Escape) -> tuple[list[str], list[list[str]]]:
     if check.kind == "cases":
-        header = ["Row", "Expected", "Score"]
+        header = ["Row", "Outcome", "Score"]
         return header, [[escape(e.row), escape(e.change), f"{e.after:.4f}"] for e in check.examples]
     header = ["Row", "Change", "Score before", "Score after", "Δ"]
     return header, [
