@@ -40,7 +40,7 @@ def build_model(params: dict[str, Any]) -> Pipeline:
     }
     # Features the score may only rise with (domain knowledge: more card activity in the last hour,
     # or another country than the card's, is never evidence of legitimacy); none by default.
-    monotone = {name: 1 for name in params.get("monotone_increasing") or ()}
+    monotone = dict.fromkeys(params.get("monotone_increasing") or (), 1)
     unknown = sorted(set(monotone) - set(FEATURES))
     if unknown:
         raise SystemExit(f"train.monotone_increasing: not features: {', '.join(unknown)}")
