@@ -155,6 +155,23 @@ def test_a_model_no_longer_monotone_fails_the_directional_check_while_the_gate_p
     )
 
 
+def test_inside_github_actions_a_failed_behaviour_check_is_annotated(
+    trained: MiniProject, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))
+    monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "outputs.txt"))
+    set_monotone(trained, False)
+    result = check(trained, "--format", "none")
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
+    assert len(errors) == 1
+    assert errors[0].startswith(
+        "::error file=params.yaml,title=Behaviour check failed%3A velocity + 2::"
+        "velocity + 2: 86 of 2,000 scores moved the wrong way (by up to "
+    )
+
+
 def test_without_the_model_packages_the_check_stops_before_the_pipeline(
     trained: MiniProject, monkeypatch: pytest.MonkeyPatch
 ) -> None:

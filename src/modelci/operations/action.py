@@ -345,6 +345,13 @@ def publish_report(
             title=f"Gate failed: {gate.metric}",
             base=root,
         )
+    for check in report.failed_behaviour:
+        actions.error(
+            check.reason,
+            file=config_file,
+            title=f"Behaviour check failed: {check.name}",
+            base=root,
+        )
     if report.error:
         actions.error(report.error, file="dvc.yaml", title="Pipeline failed", base=root)
     for warning in report.warnings:
