@@ -1,10 +1,10 @@
 """The constructed behaviour failure on the real fraud pipeline: training without the monotone
-constraint on velocity_1h (`train.monotone_increasing: [country_mismatch]`) keeps every headline
-gate, but raising a transaction's velocity then lowers its fraud score, and the directional
-check fails with the worst rows in the report.
+constraint on velocity_1h (`train.monotone_increasing: []`) keeps every headline gate, but
+raising a transaction's velocity then lowers its fraud score, and the directional check fails
+with the worst rows in the report.
 
-Measured: F1 0.9612 -> 0.9543, ROC AUC 0.9947 -> 0.992, average precision 0.9802 -> 0.9769 (all
-within their gates); velocity_1h + 2 lowers 632 of the 2,000 sampled scores, by up to 0.026.
+Measured: F1 0.9562 -> 0.9495, ROC AUC 0.9939 -> 0.9929, average precision 0.980 -> 0.933
+(-4.7%, within its 5%); velocity_1h + 2 lowers 743 of the 2,000 sampled scores, by up to 0.047.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def test_training_without_the_velocity_constraint_fails_the_directional_check_on
     reference: MiniProject,
 ) -> None:
     original = (reference.root / "params.yaml").read_text()
-    edit_params(reference, "train", monotone_increasing=["country_mismatch"])
+    edit_params(reference, "train", monotone_increasing=[])
     try:
         result = run_check(reference)
         assert result.returncode == 1, result.stderr[-3000:]
@@ -41,7 +41,6 @@ def test_training_without_the_velocity_constraint_fails_the_directional_check_on
     assert {name: c["passed"] for name, c in checks.items()} == {
         "amount + 0.01": True,
         "velocity_1h + 2": False,
-        "country_mismatch = 1": True,
         "obvious cases": True,
     }
     velocity = checks["velocity_1h + 2"]
@@ -55,7 +54,7 @@ def test_training_without_the_velocity_constraint_fails_the_directional_check_on
         assert example["score_after"] < example["score_before"]
     assert velocity["worst"] == pytest.approx(worst[0]["score_before"] - worst[0]["score_after"])
     assert report["summary"].startswith(  # type: ignore[union-attr]
-        f"Fail: 1 of 4 behaviour checks failed: velocity_1h + 2: {velocity['failures']:,} of "
+        f"Fail: 1 of 3 behaviour checks failed: velocity_1h + 2: {velocity['failures']:,} of "
         "2,000 scores moved the wrong way"
     )
     markdown = (reference.root / "report.md").read_text()
