@@ -1,5 +1,5 @@
-"""The three kinds of behaviour check, each vectorised: the changed rows of a check are scored in
-one call of the model, and compared with the same rows' scores unchanged."""
+"""The three kinds of behaviour check, each vectorised: a check's rows, as they are and as changed,
+are scored together in one call of the model."""
 
 from __future__ import annotations
 
@@ -21,11 +21,10 @@ Scorer = Callable[["pd.DataFrame"], npt.NDArray[np.float64]]  # rows -> P(class 
 
 @dataclass(frozen=True)
 class Rows:
-    """The rows the invariance and directional checks change, scored once as they are."""
+    """The rows the invariance and directional checks change."""
 
     frame: pd.DataFrame
     ids: npt.NDArray[Any]
-    scores: npt.NDArray[np.float64]
 
 
 def invariance(
@@ -153,10 +152,16 @@ def _scored_change(
         picked = np.sort(np.random.default_rng(seed).choice(eligible, size=size, replace=False))
     else:
         picked = eligible
-    frame = rows.frame.iloc[picked].copy()
-    frame[check.column] = changed.iloc[picked].to_numpy()
-    after = score(frame) if len(picked) else np.empty(0)
-    return picked, rows.scores[picked], after, changed
+    if not len(picked):
+        return picked, np.empty(0), np.empty(0), changed
+    import pandas as pd
+
+    before = rows.frame.iloc[picked]
+    after = before.copy()
+    after[check.column] = changed.iloc[picked].to_numpy()
+    # Only the sampled rows are scored, before and after the change, in one call.
+    scores = score(pd.concat([before, after], ignore_index=True))
+    return picked, scores[: len(picked)], scores[len(picked) :], changed
 
 
 def _examples(

@@ -59,7 +59,7 @@ def run_behaviour(
 
     results: list[CheckResult] = []
     if config.data is not None and (config.invariance or config.directional):
-        rows = _rows(config, root, config.data, score)
+        rows = _rows(config, root, config.data)
         scorer = _scorer(score, config.data)
         sample, seed, cap = config.sample, config.seed, config.max_examples
         results += [
@@ -136,11 +136,11 @@ def _ids(frame: pd.DataFrame, column: str | None, path: str) -> Any:
     return frame[column].to_numpy()
 
 
-def _rows(config: BehaviourConfig, root: Path, path: str, score: Any) -> checks.Rows:
+def _rows(config: BehaviourConfig, root: Path, path: str) -> checks.Rows:
     frame = _read(root, path)
     if frame.empty:
         raise DataError(f"{path} holds no rows to change", file=path)
-    return checks.Rows(frame=frame, ids=_ids(frame, config.id, path), scores=score(frame, path))
+    return checks.Rows(frame=frame, ids=_ids(frame, config.id, path))
 
 
 def _cases(
