@@ -60,7 +60,9 @@ def _verdicts(repo: Path, report: Report) -> list[str]:
     verdicts = []
     for tolerance in TOLERANCES:
         for regression in ("point", "significant"):
-            variant = replace(gate, max_regression=Tolerance(tolerance), regression=regression)
+            variant = gate.model_copy(
+                update={"max_regression": Tolerance(tolerance), "regression": regression}
+            )
             (result,) = evaluate_gates([variant], report.metrics, report.intervals)
             verdicts.append("pass" if result.passed else "FAIL")
     return verdicts

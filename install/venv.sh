@@ -33,8 +33,9 @@ case "${command}" in
       python -m venv "${VENV}"
     fi
     if [[ "${CACHE_HIT:-}" != "true" ]]; then
+      # The model extra (scikit-learn, skops): behaviour checks load the trained model.
       "${VENV}/bin/python" -m pip install --disable-pip-version-check --progress-bar off \
-        -c "${root}/constraints.txt" "${root}"
+        -c "${root}/constraints.txt" "${root}[model]"
     fi
     mkdir -p "${BIN}"
     # -I: neither the job's PYTHONPATH nor the project directory shadows modelci's imports.

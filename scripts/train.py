@@ -38,6 +38,14 @@ def build_model(params: dict[str, Any]) -> Pipeline:
         "class_weight": params.get("class_weight"),
         "random_state": seed,
     }
+    # Features the score may only rise with (domain knowledge: more card activity in the last hour,
+    # or another country than the card's, is never evidence of legitimacy); none by default.
+    monotone = dict.fromkeys(params.get("monotone_increasing") or (), 1)
+    unknown = sorted(set(monotone) - set(FEATURES))
+    if unknown:
+        raise SystemExit(f"train.monotone_increasing: not features: {', '.join(unknown)}")
+    if monotone and kind != "hist_gradient_boosting":
+        raise SystemExit("train.monotone_increasing needs train.model: hist_gradient_boosting")
     classifier: HistGradientBoostingClassifier | RandomForestClassifier
     if kind == "hist_gradient_boosting":
         classifier = HistGradientBoostingClassifier(
@@ -48,6 +56,7 @@ def build_model(params: dict[str, Any]) -> Pipeline:
             # ~100 fraud rows, which makes the stopping point (and the metrics) jumpy.
             early_stopping=False,
             categorical_features=["merchant_category"],
+            monotonic_cst=monotone or None,
             **common_args,
         )
     elif kind == "random_forest":

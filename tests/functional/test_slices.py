@@ -25,6 +25,9 @@ def test_dropping_one_category_s_fraud_from_training_fails_its_slice_gate_only(
     reference: MiniProject,
 ) -> None:
     edit_params(reference, "train", drop_fraud_in="grocery")
+    # Slices alone: a model trained without grocery's fraud also shifts scores under a cent's
+    # change of amount, which the behaviour checks would (rightly) report as well.
+    edit_params(reference, "modelci", behaviour=None)
     result = run_check(reference)
     assert result.returncode == 1, result.stderr[-3000:]
     report = reference.report()
@@ -32,8 +35,7 @@ def test_dropping_one_category_s_fraud_from_training_fails_its_slice_gate_only(
     # The headline gates alone would have passed this change.
     gates = {g["metric"]: g for g in report["gates"]}
     assert [g["passed"] for g in gates.values()] == [True, True, True]
-    assert gates["f1"]["notes"][0].startswith("f1 worsened by 0.0206 (0.9495 to 0.9289)")
-    assert gates["f1"]["notes"][0].endswith("includes 0: within noise")
+    assert gates["f1"]["head"] < gates["f1"]["base"]  # worse, yet within its tolerance
 
     slices = report["slices"]
     assert (slices["paired"], slices["passed"], slices["min_support"]) == (True, False, 15)
@@ -47,11 +49,11 @@ def test_dropping_one_category_s_fraud_from_training_fails_its_slice_gate_only(
         20,
     )
     recall = next(m for m in first["metrics"] if m["metric"] == "recall")
-    assert (recall["base"], recall["head"]) == (0.9, 0.0)
+    assert (recall["base"], recall["head"]) == (0.9, 0.3)
     assert recall["delta_interval"]["high"] < 0
     (gate,) = first["gates"]
-    assert gate["reasons"][0] == "recall = 0, required >= 0.7"
-    assert gate["reasons"][1].startswith("recall regressed from 0.9 to 0 (-0.9); allowed: 0.1")
+    assert gate["reasons"][0] == "recall = 0.3, required >= 0.7"
+    assert gate["reasons"][1].startswith("recall regressed from 0.9 to 0.3 (-0.6); allowed: 0.1")
     assert gate["reasons"][1].endswith("excludes 0: not noise")
     by_name = slices_of(report)
     failed = sorted(name for name, s in by_name.items() if not s["passed"])
@@ -60,15 +62,14 @@ def test_dropping_one_category_s_fraud_from_training_fails_its_slice_gate_only(
     assert by_name["merchant_category = gas_station"]["small"] is True
     assert by_name["merchant_category = gas_station"]["gates"] == []
     assert report["summary"].startswith(
-        "Fail: 3 gates held; 2 of 10 slice gates failed: merchant_category = grocery: "
-        "recall = 0, required >= 0.7"
+        "Fail: 2 of 10 slice gates failed: merchant_category = grocery: recall = 0.3, required >= 0.7"
     )
 
     markdown = (reference.root / "report.md").read_text()
     section = markdown[markdown.index("### Slices") :].split("\n### ")[0]
     rows = [line for line in section.splitlines() if line.startswith("| <code>")]
     assert rows[0].startswith("| <code>merchant&#95;category</code> = grocery | 4,505 | 20 |")
-    assert "❌ recall = 0, required &#62;= 0.7" in rows[0]
+    assert "❌ recall = 0.3, required &#62;= 0.7" in rows[0]
     assert "small: 12 positives (< 15), not gated" in section
 
 
@@ -76,6 +77,7 @@ def test_without_the_base_s_test_data_the_base_is_sliced_by_the_head_s_rows(
     reference: MiniProject,
 ) -> None:
     edit_params(reference, "train", drop_fraud_in=None)
+    edit_params(reference, "modelci", behaviour=None)
     edit_params(reference, "split", seed=7)  # other test rows: the base's test file differs
     # As in CI: no base outputs at hand (none yet when this test is the first on its worker).
     shutil.rmtree(reference.root / ".dvc" / "cache", ignore_errors=True)

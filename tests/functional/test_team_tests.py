@@ -48,7 +48,8 @@ def test_a_broken_script_function_fails_its_unit_test_and_the_check(
     assert (failure["file"], failure["line"]) == ("scripts/tests/test_evaluate.py", 8)
     assert failure["message"] == "assert [0, 1, 2, 3] == [0, 1, 2, 3, 4]"
     assert report["summary"] == (
-        f"Fail: team tests: 1 of 8 tests failed: {THIN_TEST}; 3 gates held; 10 slice gates held"
+        f"Fail: team tests: 1 of 8 tests failed: {THIN_TEST}; 3 gates, 3 behaviour checks held; "
+        "10 slice gates held"
     )
     markdown = (reference.root / "report.md").read_text()
     assert "❌ **Tests failed** (required: fails the check)" in markdown
@@ -61,7 +62,8 @@ def test_a_broken_script_function_fails_its_unit_test_and_the_check(
     report = reference.report()
     assert report["tests"]["status"] == "failed" and not report["tests"]["blocking"]  # type: ignore[index]
     assert report["summary"] == (
-        f"Pass: 3 gates held; team tests (report-only): 1 of 8 tests failed: {THIN_TEST}; "
+        "Pass: 3 gates, 3 behaviour checks held; team tests (report-only): 1 of 8 tests failed: "
+        f"{THIN_TEST}; "
         "10 slice gates held"
     )
 

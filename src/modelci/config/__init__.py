@@ -5,6 +5,7 @@ once (pydantic); `load` reads it with every problem named by file, line and key;
 `python -m modelci.config` prints its JSON Schema (docs/config.schema.json).
 """
 
+from modelci.config.behaviour import BehaviourConfig
 from modelci.config.load import SECTION, Config, load_config
 from modelci.config.models import (
     DatasetConfig,
@@ -24,6 +25,7 @@ from modelci.config.tests import TestsConfig
 
 __all__ = [
     "SECTION",
+    "BehaviourConfig",
     "Config",
     "DatasetConfig",
     "Direction",

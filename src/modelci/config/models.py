@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
+from modelci.config.behaviour import BehaviourConfig
 from modelci.config.drift import DriftConfig
 from modelci.config.rollout import RolloutConfig
 from modelci.config.tests import TestsConfig
@@ -218,6 +219,9 @@ class ModelciSection(_Model):
     )
     rollout: RolloutConfig = Field(
         default_factory=RolloutConfig, description="canary rollout: steps and analysis"
+    )
+    behaviour: BehaviourConfig | None = Field(
+        default=None, description="behaviour checks of the trained model"
     )
 
     @field_validator("data", "gates", mode="before")

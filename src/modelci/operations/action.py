@@ -353,6 +353,13 @@ def publish_report(
             "; ".join(gate.reasons), file=config_file, line=gate.line, title=title, base=root
         )
     _annotate_tests(actions, report, config_file, root)
+    for check in report.failed_behaviour:
+        actions.error(
+            check.reason,
+            file=config_file,
+            title=f"Behaviour check failed: {check.name}",
+            base=root,
+        )
     if report.error:
         actions.error(report.error, file="dvc.yaml", title="Pipeline failed", base=root)
     for warning in report.warnings:

@@ -60,6 +60,10 @@ def run_check(options: CheckOptions, progress: Progress = _quiet) -> tuple[Confi
         options.params_file if options.params_file.is_absolute() else root / options.params_file
     )
     config = load_config(params_path)
+    if config.section.behaviour is not None:
+        from modelci.behaviour import require_model_extra
+
+        require_model_extra()  # before the pipeline runs, not after it
     dvc.ensure_dvc_repository(root)
     base = git.resolve(root, options.base) if options.base else None
     report = Report(title=config.report.title, verdict=Verdict.PASS, head=git.head(root), base=base)
@@ -157,8 +161,21 @@ def _check(
         load_plot(root, plot, git.show_file(root, base_sha, plot.path) if base_sha else None)
         for plot in config.report.plots
     ]
+    if config.section.behaviour is not None:
+        _behaviour(config, root, report, progress)
     report.verdict = Verdict.FAIL if report.checks_failed else Verdict.PASS
     return report
+
+
+def _behaviour(config: Config, root: Path, report: Report, progress: Progress) -> None:
+    from modelci.behaviour import run_behaviour
+
+    behaviour = config.section.behaviour
+    assert behaviour is not None
+    progress("step", f"Behaviour checks of the trained model ({behaviour.checks} checks)")
+    threshold = config.predictions.threshold if config.predictions else 0.5
+    report.behaviour = run_behaviour(behaviour, root, threshold=threshold)
+    report.warnings += report.behaviour.warnings
 
 
 def _run_tests(

@@ -36,6 +36,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "baseline": report.baseline.to_dict() if report.baseline else None,
         "tests": report.tests.to_dict() if report.tests else None,
         "slices": report.slices.to_dict() if report.slices else None,
+        "behaviour": report.behaviour.to_dict() if report.behaviour else None,
     }
     non_finite: list[dict[str, str]] = []
     strict: dict[str, Any] = _finite(data, "", non_finite)

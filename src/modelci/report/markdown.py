@@ -14,7 +14,7 @@ from functools import partial
 
 from modelci.escape import code, fence, plural, text
 from modelci.metrics.diff import Change
-from modelci.report import charts, slices, testsuite, values
+from modelci.report import behaviour, charts, slices, testsuite, values
 from modelci.report.model import MetricInterval, PlotData, Report, Verdict
 from modelci.report.truncate import cap_rows, truncate
 
@@ -57,6 +57,7 @@ def _render(report: Report, samples: int) -> str:
         _gates(report, intervals),
         testsuite.markdown(report.tests) if report.tests else [],
         slices.markdown_section(report.slices),
+        behaviour.markdown_section(report.behaviour),
         _error(report),
         _params(report),
         _validation(report, samples),

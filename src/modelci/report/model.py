@@ -15,6 +15,7 @@ from modelci.escape import plural
 if TYPE_CHECKING:
     from modelci.adapters.dvc import ReproResult
     from modelci.adapters.git import Revision
+    from modelci.behaviour import BehaviourResult, CheckResult
     from modelci.metrics import Change
     from modelci.rules import GateResult
     from modelci.slices import SlicesResult
@@ -102,6 +103,7 @@ class Report:
     baseline: Baseline | None = None  # the registry version `base` is, with `--baseline`
     tests: TestsResult | None = None  # the team's own tests (`modelci.tests`), when configured
     slices: SlicesResult | None = None  # metrics and gates per slice of the test set
+    behaviour: BehaviourResult | None = None  # behaviour checks of the trained model
 
     @property
     def failed_gates(self) -> list[GateResult]:
@@ -118,8 +120,18 @@ class Report:
 
     @property
     def checks_failed(self) -> bool:
-        """Anything that fails a finished check: a gate, the team's tests, a slice gate."""
-        return bool(self.failed_gates) or self.tests_failed or self.slices_failed
+        """Anything that fails a finished check: a gate, the team's tests, a slice gate, a
+        behaviour check."""
+        return (
+            bool(self.failed_gates)
+            or self.tests_failed
+            or self.slices_failed
+            or bool(self.failed_behaviour)
+        )
+
+    @property
+    def failed_behaviour(self) -> list[CheckResult]:
+        return self.behaviour.failed if self.behaviour else []
 
     @property
     def invalid_datasets(self) -> list[ValidationResult]:
@@ -139,18 +151,31 @@ class Report:
             return f"Error: {self.error}"
         slices = f"; {self.slices.summary}" if self.slices else ""
         if self.verdict is Verdict.FAIL:
-            failed = self.failed_gates
-            if not failed:  # the team's tests or a slice alone failed the check
-                lead = f"{self._tests_summary}; " if self.tests_failed else ""
-                return f"Fail: {lead}{plural(len(self.gates), 'gate')} held" + slices
-            return (
-                f"Fail: {len(failed)} of {plural(len(self.gates), 'gate')} failed: "
-                + "; ".join(gate.reasons[0] for gate in failed)
-                + (f"; {self._tests_summary}" if self.tests_failed else "")
-                + slices
-            )
+            failed, parts = self.failed_gates, []
+            if failed:
+                parts.append(
+                    f"{len(failed)} of {plural(len(self.gates), 'gate')} failed: "
+                    + "; ".join(gate.reasons[0] for gate in failed)
+                )
+            if self.tests_failed:
+                parts.append(self._tests_summary)
+            if self.behaviour and self.failed_behaviour:
+                parts.append(self.behaviour.summary)
+            if self.slices_failed and self.slices:
+                parts.append(self.slices.summary)
+            held = [] if failed else [plural(len(self.gates), "gate")]
+            if self.behaviour and not self.failed_behaviour:
+                held.append(self.behaviour.summary)
+            if held:
+                parts.append(", ".join(held) + " held")
+            if self.slices and not self.slices_failed:
+                parts.append(self.slices.summary)
+            return "Fail: " + "; ".join(parts)
+        passed = plural(len(self.gates), "gate")
+        if self.behaviour:
+            passed += f", {self.behaviour.summary}"
         return (
-            f"Pass: {plural(len(self.gates), 'gate')} held"
+            f"Pass: {passed} held"
             + (" (first run: no base to compare)" if self.base is None else "")
             + (f"; {self._tests_summary}" if self.tests else "")
             + slices

@@ -12,7 +12,7 @@ from functools import partial
 import click
 
 from modelci.escape import printable
-from modelci.report import charts, slices, testsuite, values
+from modelci.report import behaviour, charts, slices, testsuite, values
 from modelci.report.model import MetricInterval, Report, Verdict
 
 _MAX_ROWS = 50
@@ -32,6 +32,7 @@ def render_text(report: Report, *, color: bool = False) -> str:
         ("Gates", _gates(report, intervals, style)),
         ("Tests", testsuite.text_lines(report.tests) if report.tests else []),
         ("Slices", slices.text_section(report.slices)),
+        (behaviour.TITLE, behaviour.text_section(report.behaviour, table)),
         ("What went wrong", _error(report)),
         ("Params changed", _params(report)),
         ("Data validation", _validation(report)),

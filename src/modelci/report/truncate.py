@@ -11,11 +11,11 @@ as far as needed:
 3. rows of the longest tables left, with "N more rows in report.json";
 4. as a last resort, the longest block left, line by line (then character by character).
 
-The head and KEEP sections (verdict, gates, the team's tests, slices (failed first), what went
-wrong, params changed, data validation, commits) are never dropped whole: a long slice table
-loses rows from its end (the slices that passed and moved least), never its failures. Every cut
-keeps blocks whole or closes what it opened, so no `<details>`, fence or table is left open. A
-visible note (outside any block) says what was cut: it goes at the end of the head.
+The head and KEEP sections (verdict, gates, the team's tests, slices (failed first), behaviour
+checks, what went wrong, params changed, data validation, commits) are never dropped whole: a long
+slice table loses rows from its end (the slices that passed and moved least), never its failures.
+Every cut keeps blocks whole or closes what it opened, so no `<details>`, fence or table is left
+open. A visible note (outside any block) says what was cut: it goes at the end of the head.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ KEEP = (
     "Gates",
     "Tests",
     "Slices",
+    "Behaviour checks",
     "What went wrong",
     "Params changed",
     "Params",

@@ -69,7 +69,7 @@ def test_the_failed_slice_comes_first_with_its_evidence_and_small_ones_are_marke
     report = failing_report()
     markdown = render_markdown(report)  # type: ignore[arg-type]
     assert markdown.index("### Gates") < markdown.index("### Slices") < markdown.index("### Params")
-    assert "**Fail: 1 gate held; 1 of 3 slice gates failed: category = travel: recall = 0" in (
+    assert "**Fail: 1 of 3 slice gates failed: category = travel: recall = 0" in (
         markdown.replace("&#95;", "_").replace("&#62;", ">")
     )
     section = markdown[markdown.index("### Slices") :].split("\n### ")[0]
