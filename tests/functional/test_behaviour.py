@@ -8,6 +8,7 @@ Measured: F1 0.8828 monotone, 0.8854 without the constraint; raising velocity by
 
 from __future__ import annotations
 
+import json
 import sys
 import textwrap
 from pathlib import Path
@@ -195,4 +196,25 @@ def test_a_model_file_replaced_after_training_is_refused_with_exit_7(trained: Mi
     result = check(trained, "--no-repro")
     assert result.exit_code == 7, result.output
     assert "but training recorded" in result.stderr
+    assert "the file was changed or replaced since, so it is not loaded" in result.stderr
+
+
+def test_an_unchanged_model_reuses_its_result_and_a_replaced_one_is_still_refused(
+    trained: MiniProject,
+) -> None:
+    from modelci.operations.behaviour import CACHE
+
+    assert check(trained).exit_code == 0
+    [entry] = (trained.root / CACHE).glob("*.json")
+    remembered = json.loads(entry.read_text())
+    remembered["checks"][0]["rows"] = 1234  # visible if, and only if, the entry is reused
+    entry.write_text(json.dumps(remembered))
+    assert check(trained, "--no-repro").exit_code == 0
+    assert trained.report()["behaviour"]["checks"][0]["rows"] == 1234  # type: ignore[index]
+    # The model file is part of the key: changed behind its metadata, it is loaded (and refused)
+    # instead of answered from the remembered result.
+    model = trained.root / "models/model.skops"
+    model.write_bytes(model.read_bytes() + b"\0")
+    result = check(trained, "--no-repro")
+    assert result.exit_code == 7, result.output
     assert "the file was changed or replaced since, so it is not loaded" in result.stderr

@@ -8,9 +8,11 @@ SBOM, the card. Its size is printed for the benchmark's comparison.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -239,32 +241,40 @@ def test_a_push_to_an_unreachable_registry_fails_cleanly_and_records_nothing(
     from modelci.operations.image import build_image
 
     card_before = built.card.read_bytes()
-    unreachable = f"127.0.0.1:{_unused_insecure_port(built.registry)}/{NAME}"
     lines: list[str] = []
     engine = DockerEngine(_client(built.docker_host), push_attempts=2, max_wait=0)
-    with pytest.raises(ServiceError, match=rf"pushing {unreachable}:v1\.2\.0 failed") as error:
-        build_image(
-            engine,
-            built.context,
-            base_image=built.base_image,
-            repository=unreachable,
-            push=True,
-            card_path=built.card,
-            progress=lines.append,
-        )
+    with _refused_insecure_port() as port:
+        unreachable = f"127.0.0.1:{port}/{NAME}"
+        with pytest.raises(ServiceError, match=rf"pushing {unreachable}:v1\.2\.0 failed") as error:
+            build_image(
+                engine,
+                built.context,
+                base_image=built.base_image,
+                repository=unreachable,
+                push=True,
+                card_path=built.card,
+                progress=lines.append,
+            )
     assert "(after 2 attempts)" in error.value.message
     assert f"push of {unreachable}:v1.2.0 failed (attempt 1), retrying" in lines
     assert built.card.read_bytes() == card_before
 
 
-def _unused_insecure_port(registry: Registry) -> int:
-    from tests.support.containers import _free_port, _registry_ports
+@contextlib.contextmanager
+def _refused_insecure_port() -> Iterator[int]:
+    """A port registries.conf allows, bound but never listening: connections to it are refused,
+    and no other test's registry can take it while the push is tried."""
+    from tests.support.containers import _registry_ports
 
-    used = int(registry.host.rpartition(":")[2])
     for port in _registry_ports():
-        if port != used and _free_port(range(port, port + 1)) == port:
-            return port
-    raise AssertionError("no unused port among registries.conf's")
+        with socket.socket() as held:
+            try:
+                held.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # another test's registry
+            yield port
+            return
+    raise AssertionError("every port registries.conf allows is in use")
 
 
 def test_docker_host_decides_the_engine(tmp_path: Path, built: Built) -> None:

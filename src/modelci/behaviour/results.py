@@ -27,6 +27,16 @@ class Example:
     def moved(self) -> float | None:
         return None if self.before is None else self.after - self.before
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Example:
+        return cls(
+            row=data["row"],
+            change=data["change"],
+            before=data["score_before"],
+            after=data["score_after"],
+            expected=data["expected"],
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "row": _plain(self.row),
@@ -66,6 +76,19 @@ class CheckResult:
             return f"{self.name}: {counted} scores moved the wrong way (by up to {worst})"
         return f"{self.name}: {counted} cases misclassified"
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckResult:
+        return cls(
+            kind=data["kind"],
+            name=data["name"],
+            rule=data["rule"],
+            rows=data["rows"],
+            failures=data["failures"],
+            worst=data["worst"],
+            note=data["note"],
+            examples=tuple(Example.from_dict(example) for example in data["examples"]),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
@@ -102,6 +125,18 @@ class BehaviourResult:
             return checks
         reasons = "; ".join(check.reason for check in self.failed)
         return f"{len(self.failed)} of {checks} failed: {reasons}"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BehaviourResult:
+        """What `to_dict` wrote (a remembered result); warnings are not part of it."""
+        return cls(
+            model=data["model"],
+            data=data["data"],
+            sample=data["sample"],
+            seed=data["seed"],
+            threshold=data["threshold"],
+            checks=tuple(CheckResult.from_dict(check) for check in data["checks"]),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -168,13 +168,13 @@ def _check(
 
 
 def _behaviour(config: Config, root: Path, report: Report, progress: Progress) -> None:
-    from modelci.behaviour import run_behaviour
+    from modelci.operations.behaviour import behaviour_for
 
     behaviour = config.section.behaviour
     assert behaviour is not None
     progress("step", f"Behaviour checks of the trained model ({behaviour.checks} checks)")
     threshold = config.predictions.threshold if config.predictions else 0.5
-    report.behaviour = run_behaviour(behaviour, root, threshold=threshold)
+    report.behaviour = behaviour_for(behaviour, root, threshold=threshold)
     report.warnings += report.behaviour.warnings
 
 

@@ -169,16 +169,43 @@ def _requirements_with_hashes(directory: Path, wanted: Iterable[str]) -> str:
     return "".join(f"{lines[name]}\n" for name in sorted(lines))
 
 
+# What setuptools reads to build modelci's wheel from a checkout.
+_SOURCE_FILES = ("pyproject.toml", "README.md", "LICENSE")
+
+
+def _private_source_copy(source: Path, into: Path) -> Path:
+    """A copy of the checkout to build from: setuptools writes `build/` and `*.egg-info` into the
+    tree it builds, so two packagings of one checkout at once would trip over each other (and
+    leave litter in the user's tree)."""
+    copy = into / "modelci-source"
+    copy.mkdir()
+    for name in _SOURCE_FILES:
+        if (source / name).is_file():
+            shutil.copy2(source / name, copy / name)
+    shutil.copytree(
+        source / "src",
+        copy / "src",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"),
+    )
+    return copy
+
+
 def _wheelhouse(directory: Path, pins: list[Pin], *, with_modelci: bool, epoch: str) -> None:
     directory.mkdir()
     targets = [str(pin) for pin in pins]
     wanted = [pin.name for pin in pins]
-    if with_modelci:
-        source = _source_dir()
-        version = metadata.version(ROOT_DISTRIBUTION)
-        targets.insert(0, str(source) if source else f"{ROOT_DISTRIBUTION}=={version}")
-        wanted.append(ROOT_DISTRIBUTION)
-    _pip_wheel(directory, targets, epoch=epoch)
+    with tempfile.TemporaryDirectory(prefix=".modelci-source.") as scratch:
+        if with_modelci:
+            source = _source_dir()
+            version = metadata.version(ROOT_DISTRIBUTION)
+            target = (
+                str(_private_source_copy(source, Path(scratch)))
+                if source
+                else f"{ROOT_DISTRIBUTION}=={version}"
+            )
+            targets.insert(0, target)
+            wanted.append(ROOT_DISTRIBUTION)
+        _pip_wheel(directory, targets, epoch=epoch)
     (directory / "requirements.txt").write_text(
         _requirements_with_hashes(directory, wanted), encoding="utf-8"
     )
