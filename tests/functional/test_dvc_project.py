@@ -4,6 +4,8 @@ do, and a commit's metrics and params remembered by its SHA."""
 from __future__ import annotations
 
 import json
+import re
+import sys
 
 import pytest
 
@@ -68,3 +70,24 @@ def test_with_nothing_stale_a_check_plans_the_pipeline_once(
     assert (data.ran, full.ran, full.skipped) == ((), (), ("train",))
     # One status pass over the whole pipeline; the targeted and the full repro reuse it.
     assert calls == [((), True), (("train",), False), ((), False)]
+
+
+def test_the_plan_is_dvcs_own_for_names_paths_and_nested_pipelines(project: MiniProject) -> None:
+    """Plain stage names come from the open index; other targets through DVC's collector. Both
+    must name what `dvc repro --dry` would run, and a nested dvc.yaml stays out of the default."""
+    project.write(
+        "extra/dvc.yaml",
+        "stages:\n  side:\n    cmd: echo side > side.txt\n    outs: [side.txt]\n",
+    )
+    project.commit("a nested pipeline")
+
+    def dry(*targets: str) -> list[str]:
+        out = project.run(sys.executable, "-m", "dvc", "repro", "--dry", "--force", *targets)
+        return re.findall(r"Running stage '([^']+)'", out.stdout)
+
+    with Project(project.root) as p:
+        for targets in ((), ("train",), ("dvc.yaml:train",), ("extra/dvc.yaml:side",)):
+            names, _ = p.plan(targets, status=False)
+            assert names == dry(*targets), targets
+            assert names, targets
+    assert "extra/dvc.yaml:side" not in dry()

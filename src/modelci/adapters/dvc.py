@@ -203,7 +203,9 @@ class Project:
         try:
             # Targets and stage names are relative to the working directory, as for `dvc repro`.
             with contextlib.chdir(self.root), repo.lock:
-                wanted = collect_stages(repo, list(targets) or ["dvc.yaml"])
+                wanted = _stages_named(repo, targets) or collect_stages(
+                    repo, list(targets) or ["dvc.yaml"]
+                )
                 steps = plan_repro(get_active_graph(repo.index.graph), wanted)
                 # check_updates=False: never ask a remote whether an imported source moved.
                 stale = status and any(step.status(check_updates=False) for step in steps)
@@ -407,6 +409,22 @@ def _snapshot(result: Mapping[str, Any]) -> Snapshot:
         else:
             snapshot.files[file] = dict(content.get("data") or {})
     return snapshot
+
+
+def _stages_named(repo: Any, targets: Sequence[str]) -> list[Any] | None:
+    """The stages of the repository's index for the whole pipeline, or for targets that are all
+    plain stage names of it; None for anything else (paths, globs), which `collect_stages` reads.
+    The index is loaded once per open repository; `collect_stages` parses dvc.yaml and dvc.lock
+    again on each call."""
+    # `dvc repro` with no target means ./dvc.yaml: nested dvc.yaml and .dvc files are not in it.
+    project_file = Path("dvc.yaml").resolve()
+    stages = [stage for stage in repo.index.stages if Path(stage.path).resolve() == project_file]
+    if not targets:
+        return stages
+    by_name = {str(stage.addressing): stage for stage in stages}
+    if not all(target in by_name for target in targets):
+        return None
+    return [by_name[target] for target in targets]
 
 
 def _describe(error: BaseException) -> str:
