@@ -6,19 +6,16 @@ once (pydantic); `load` reads it with every problem named by file, line and key;
 """
 
 from modelci.config.behaviour import BehaviourConfig
+from modelci.config.gates import Direction, GateConfig, RegressionMode, Tolerance
 from modelci.config.load import SECTION, Config, load_config
 from modelci.config.models import (
     DatasetConfig,
-    Direction,
-    GateConfig,
     IntervalsConfig,
     ModelciSection,
     PlotConfig,
     PlotKind,
     PredictionsConfig,
-    RegressionMode,
     ReportConfig,
-    Tolerance,
 )
 from modelci.config.slices import SliceColumn, SliceGateConfig, SlicesConfig
 from modelci.config.tests import TestsConfig

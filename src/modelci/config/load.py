@@ -14,9 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from modelci.config.gates import GateConfig
 from modelci.config.models import (
     DatasetConfig,
-    GateConfig,
     IntervalsConfig,
     ModelciSection,
     PredictionsConfig,

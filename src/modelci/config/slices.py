@@ -36,7 +36,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from modelci.config.models import FiniteFloat, GateConfig, NonEmpty
+from modelci.config.gates import FiniteFloat, GateConfig, NonEmpty
 
 SliceMetric = Literal["f1", "precision", "recall", "accuracy", "roc_auc", "average_precision"]
 SLICE_METRICS: tuple[SliceMetric, ...] = get_args(SliceMetric)

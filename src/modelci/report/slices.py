@@ -133,7 +133,7 @@ def markdown_section(result: SlicesResult | None) -> list[str]:
 def text_section(result: SlicesResult | None) -> list[str]:
     if result is None:
         return []
-    from modelci.report.text import table
+    from modelci.report.columns import table
 
     header, rows = _cells(result, printable, printable, ("", "fail: "))
     right = set(range(1, len(header) - 1))

@@ -13,6 +13,7 @@ import click
 
 from modelci.escape import printable
 from modelci.report import behaviour, charts, slices, testsuite, values
+from modelci.report.columns import table
 from modelci.report.model import MetricInterval, Report, Verdict
 
 _MAX_ROWS = 50
@@ -45,21 +46,6 @@ def render_text(report: Report, *, color: bool = False) -> str:
             lines += ["", style.bold(title), *("  " + line if line else "" for line in body)]
     lines += ["", _commits(report)]
     return "\n".join(lines) + "\n"
-
-
-def table(header: list[str], rows: list[list[str]], right: set[int] | None = None) -> list[str]:
-    """Columns padded to their widest cell; `right` holds the columns aligned right."""
-    right = right or set()
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-
-    def line(cells: list[str]) -> str:
-        padded = [
-            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
-            for i, cell in enumerate(cells)
-        ]
-        return "  ".join(padded).rstrip()
-
-    return [line(header), *(line(row) for row in rows)]
 
 
 class _Style:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from modelci.report.text import render_text, table
+from modelci.report.columns import table
+from modelci.report.text import render_text
 from tests.unit.report.reports import oversized_report, sample_report, with_intervals
 
 
