@@ -115,7 +115,7 @@ def test_with_an_engine_a_container_from_the_image_serves(checkout: Path, tmp_pa
             kept = re.search(r"image (\S+), \d+ MB \(kept in the engine\)", out)
             assert kept, out
             assert client.containers.list(all=True, filters={"ancestor": kept[1]}) == []
-            client.images.remove(kept[1], force=True)
+            client.images.remove(client.images.get(kept[1]).id, force=True)  # both its tags
             prune_builder_stages(client)
         finally:
             client.close()
