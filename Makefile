@@ -22,9 +22,12 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # The main job on the built-in example: validate data, dvc repro, diff against the last commit,
-# evaluate gates, print the report. Exit code as documented in the README.
+# evaluate gates, print the report. Exit code as documented in the README. Then, when the check
+# passed: register HEAD's model in a scratch clone, package it, serve it (a container when an
+# engine is there, else a local process) and print its predictions for held-out rows.
 demo: $(VENV)/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/modelci check --base HEAD
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python examples/serve_demo.py
 
 test: setup
 	PATH="$(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$$PATH" $(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -88,6 +88,7 @@ def test_register_tags_head_with_a_card_of_its_lineage_and_check(repo: MiniProje
         "format": "pickle",
         "trusted_types": [],
         "metadata": "models/model.json",
+        "features": [],  # this project's training record names none
     }
     deps = {d["path"]: d for d in card["dependencies"]}  # type: ignore[attr-defined]
     data_dep = next(d for d in lock["train"]["deps"] if d["path"] == "data/points.csv")  # type: ignore[index]

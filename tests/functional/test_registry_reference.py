@@ -51,6 +51,7 @@ def test_the_reference_model_registers_with_its_lineage(tmp_path: Path) -> None:
     assert (model["path"], model["format"]) == ("models/model.skops", "skops")  # type: ignore[index]
     assert model["trusted_types"] == metadata["trusted_types"] != []  # type: ignore[index]
     assert model["sha256"] == metadata["sha256"]  # type: ignore[index]
+    assert model["features"] == metadata["features"] != []  # type: ignore[index]  # what serving takes
     assert card["environment"]["packages"] == metadata["environment"]["packages"]  # type: ignore[index]
     assert "scikit-learn" in card["environment"]["packages"]  # type: ignore[index]
     transactions = next(o for o in lock["generate"]["outs"])

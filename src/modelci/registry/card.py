@@ -56,6 +56,9 @@ class ModelFile(_Model):
         default_factory=list, description="types the loader may build (skops)"
     )
     metadata: str | None = Field(default=None, description="training metadata file it came from")
+    features: list[str] = Field(
+        default_factory=list, description="the model's input columns, in order (training's)"
+    )
 
 
 class Interval(_Model):

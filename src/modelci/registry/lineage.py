@@ -187,6 +187,7 @@ def _model_file(
         format=metadata.format if metadata else None,
         trusted_types=list(metadata.trusted_types) if metadata else [],
         metadata=metadata_path,
+        features=list(metadata.features) if metadata else [],
     )
 
 

@@ -6,7 +6,9 @@ Two sources:
   (models/model.json), hash-verified by modelci.modelfile; the schema is the one params.yaml's
   `modelci.data` validates the training data with;
 - a model card (`--model-card F`): `read_card` reads the file's path, hash, format, trusted types,
-  name, version and features, and the schema file and its hash, all relative to the card.
+  name, version and features, and the schema file and its hash, all relative to the card; or,
+  in a card `modelci registry register` wrote, the features under `model` and the training
+  schemas the card carries inline (`schemas[].content`, each with its SHA-256).
 
 Either way nothing is deserialised before its SHA-256 matched (ModelFileError, exit 7).
 """
@@ -37,9 +39,19 @@ class CardRecord:
     name: str
     version: str
     model: ModelMetadata
-    schema_path: Path
+    schema_path: Path | None  # None: the schemas are inline
     schema_sha256: str | None = None
     threshold: float = DEFAULT_THRESHOLD
+    inline_schemas: tuple[InlineSchema, ...] = ()
+
+
+@dataclass(frozen=True)
+class InlineSchema:
+    """A training schema a registered card carries as Pandera YAML text."""
+
+    dataset: str
+    content: str
+    sha256: str
 
 
 @dataclass(frozen=True)
@@ -64,10 +76,38 @@ def from_card(card_path: Path) -> ServedModel:
     from modelci.validation import load_schema
 
     record = read_card(card_path)
-    _verify_schema(record.schema_path, record.schema_sha256)
+    if record.schema_path is None:
+        schema = _inline_schema(record, card_path)
+    else:
+        _verify_schema(record.schema_path, record.schema_sha256)
+        schema = load_schema(str(record.schema_path), arrow_storage=False)
     loaded = load_recorded(record.model)
-    schema = load_schema(str(record.schema_path))
     return _served(record.name, record.version, loaded, schema, record.threshold)
+
+
+def _inline_schema(record: CardRecord, card_path: Path) -> DataFrameSchema:
+    """The first inline schema (hash checked) that lists every feature of the model."""
+    from modelci.validation import load_schema_text
+
+    for entry in record.inline_schemas:
+        actual = hashlib.sha256(entry.content.encode("utf-8")).hexdigest()
+        if not hmac.compare_digest(actual, entry.sha256):
+            raise ModelFileError(
+                f"the schema of {entry.dataset} has SHA-256 {actual}, but the card records "
+                f"{entry.sha256}: the schema was changed",
+                file=str(card_path),
+                hint="Serve the card the model was registered with.",
+            )
+        shown = f"{card_path}: schemas[{entry.dataset}]"
+        schema = load_schema_text(entry.content, shown=shown, arrow_storage=False)
+        if set(record.model.features) <= set(schema.columns):
+            return schema
+    raise ConfigError(
+        "no schema in the model card lists every model input: requests could not be checked",
+        file=str(card_path),
+        key="schemas",
+        hint="Register the model with a `modelci.data` schema that covers its features.",
+    )
 
 
 def from_workspace(root: Path, metadata: Path | None = None) -> ServedModel:
@@ -85,7 +125,8 @@ def read_card(card_path: Path) -> CardRecord:
 
     Accepted shape: {"name", "version", "features": [...], "threshold"?: 0.5,
     "model": {"path", "sha256", "format", "trusted_types": [...]},
-    "schema": {"path", "sha256"}}."""
+    "schema": {"path", "sha256"}}; or, as registration writes it, "features" inside "model" and
+    "schemas": [{"dataset", "content", "sha256"}, ...] instead of "schema"."""
     import json
 
     try:
@@ -97,7 +138,8 @@ def read_card(card_path: Path) -> CardRecord:
     if not isinstance(card, dict):
         raise ConfigError("the model card is not a JSON object", file=str(card_path))
     model = _section(card, "model", card_path)
-    schema = _section(card, "schema", card_path)
+    inline = _inline_schemas(card, card_path) if "schema" not in card else ()
+    schema = {} if inline else _section(card, "schema", card_path)
     base = card_path.parent
     sha256 = _text(model, "sha256", card_path, "model.sha256")
     fmt = _text(model, "format", card_path, "model.format")
@@ -114,7 +156,7 @@ def read_card(card_path: Path) -> CardRecord:
         sha256=sha256.lower(),
         format=fmt_checked,
         trusted_types=tuple(str(t) for t in model.get("trusted_types") or ()),
-        features=tuple(str(f) for f in card.get("features") or ()),
+        features=tuple(str(f) for f in card.get("features") or model.get("features") or ()),
         raw=card,
     )
     if not metadata.features:
@@ -123,10 +165,30 @@ def read_card(card_path: Path) -> CardRecord:
         name=_text(card, "name", card_path, "name"),
         version=_text(card, "version", card_path, "version"),
         model=metadata,
-        schema_path=base / _text(schema, "path", card_path, "schema.path"),
+        schema_path=None if inline else base / _text(schema, "path", card_path, "schema.path"),
         schema_sha256=str(schema["sha256"]).lower() if schema.get("sha256") else None,
         threshold=float(card.get("threshold", DEFAULT_THRESHOLD)),
+        inline_schemas=inline,
     )
+
+
+def _inline_schemas(card: dict[str, Any], card_path: Path) -> tuple[InlineSchema, ...]:
+    entries = card.get("schemas")
+    if not isinstance(entries, list) or not entries:
+        return ()
+    found = []
+    for index, entry in enumerate(entries):
+        where = f"schemas[{index}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"`{where}` is not an object", file=str(card_path), key=where)
+        found.append(
+            InlineSchema(
+                dataset=str(entry.get("dataset") or index),
+                content=_text(entry, "content", card_path, f"{where}.content"),
+                sha256=_text(entry, "sha256", card_path, f"{where}.sha256").lower(),
+            )
+        )
+    return tuple(found)
 
 
 def _section(card: dict[str, Any], key: str, card_path: Path) -> dict[str, Any]:
@@ -182,7 +244,7 @@ def _workspace_schema(root: Path, loaded: LoadedModel) -> tuple[DataFrameSchema,
     threshold = config.predictions.threshold if config.predictions else DEFAULT_THRESHOLD
     features = set(loaded.features)
     for dataset in config.data:
-        schema = load_schema(dataset.schema, base_dir=root)
+        schema = load_schema(dataset.schema, base_dir=root, arrow_storage=False)
         if features <= set(schema.columns):
             return schema, threshold
     raise ConfigError(

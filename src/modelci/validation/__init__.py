@@ -13,7 +13,7 @@ from __future__ import annotations
 from modelci.validation._cache import CACHE_DIR, validate_cached, validate_files_cached
 from modelci.validation._render import render_markdown, render_text, results_to_json
 from modelci.validation._results import CheckFailure, FailureSample, ValidationResult
-from modelci.validation._schema import YAML_SUFFIXES, load_schema
+from modelci.validation._schema import YAML_SUFFIXES, load_schema, load_schema_text
 from modelci.validation._validate import validate_file, validate_files
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "FailureSample",
     "ValidationResult",
     "load_schema",
+    "load_schema_text",
     "render_markdown",
     "render_text",
     "results_to_json",

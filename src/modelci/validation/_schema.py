@@ -17,6 +17,8 @@ from modelci.errors import ConfigError
 if TYPE_CHECKING:
     from pandera.api.pandas.container import DataFrameSchema
 
+    from modelci.yamlfile import YamlDocument
+
 YAML_SUFFIXES = (".yaml", ".yml")
 _OBJECT_SPEC = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 
@@ -75,7 +77,9 @@ def spec_of(schema: Any) -> str | None:
 # --- load_schema ---------------------------------------------------------------------------------
 
 
-def load_schema(spec: str, *, base_dir: Path | None = None) -> DataFrameSchema:
+def load_schema(
+    spec: str, *, base_dir: Path | None = None, arrow_storage: bool = True
+) -> DataFrameSchema:
     """Load the Pandera DataFrameSchema that `spec` names.
 
     `spec` is either a path to a Pandera YAML file (`.yaml`/`.yml`; relative paths are resolved
@@ -83,13 +87,17 @@ def load_schema(spec: str, *, base_dir: Path | None = None) -> DataFrameSchema:
     (a DataFrameSchema instance or a DataFrameModel subclass). Modules are imported with `base_dir`
     temporarily first on `sys.path`, so a module file of the project can be named.
 
+    With `arrow_storage=False` a YAML schema's Arrow-backed dtypes (`string[pyarrow]`) are read
+    with pandas' own storage (`string`): the server checks values, not storage, and its image has
+    no pyarrow.
+
     Raises ConfigError (exit 3) naming the spec when it cannot be loaded.
     """
     spec = spec.strip()
     if not spec:
         raise ConfigError("the schema spec is empty", hint=_SPEC_HINT)
     if spec.lower().endswith(YAML_SUFFIXES):
-        schema = _load_yaml(spec, base_dir)
+        schema = _load_yaml(spec, base_dir, arrow_storage)
     elif _OBJECT_SPEC.match(spec):
         schema = _load_object(spec, base_dir)
     else:
@@ -105,7 +113,7 @@ def load_schema(spec: str, *, base_dir: Path | None = None) -> DataFrameSchema:
 # --- YAML files ----------------------------------------------------------------------------------
 
 
-def _load_yaml(spec: str, base_dir: Path | None) -> DataFrameSchema:
+def _load_yaml(spec: str, base_dir: Path | None, arrow_storage: bool) -> DataFrameSchema:
     from modelci.yamlfile import load_yaml_file
 
     path = Path(spec)
@@ -118,7 +126,18 @@ def _load_yaml(spec: str, base_dir: Path | None) -> DataFrameSchema:
             f"schema file not found: {shown}",
             hint=f"Check the schema path ({where}{_SPEC_FORMS}).",
         )
-    document = load_yaml_file(path, shown=spec)
+    return _from_document(load_yaml_file(path, shown=spec), spec, arrow_storage)
+
+
+def load_schema_text(text: str, *, shown: str, arrow_storage: bool = True) -> DataFrameSchema:
+    """A Pandera schema from its YAML text (a registered model card carries it inline);
+    `shown` is how errors name it. Checked as a YAML file's schema is (see `load_schema`)."""
+    from modelci.yamlfile import parse_yaml
+
+    return _from_document(parse_yaml(text, shown=shown), shown, arrow_storage)
+
+
+def _from_document(document: YamlDocument, spec: str, arrow_storage: bool) -> DataFrameSchema:
     data, lines = document.data, document.lines
     if data is None:
         raise ConfigError(
@@ -135,7 +154,7 @@ def _load_yaml(spec: str, base_dir: Path | None) -> DataFrameSchema:
             hint=_SPEC_HINT,
         )
     _check_structure(data, spec, lines)
-    return _deserialize(data, spec, lines)
+    return _deserialize(data, spec, lines, arrow_storage=arrow_storage)
 
 
 def _check_structure(data: Mapping[Any, Any], spec: str, lines: dict[str, int]) -> None:
@@ -279,12 +298,18 @@ def _check_names(checks: Any, where: str, owner: str, spec: str, lines: dict[str
         )
 
 
-def _deserialize(data: Mapping[Any, Any], spec: str, lines: dict[str, int]) -> DataFrameSchema:
+def _deserialize(
+    data: Mapping[Any, Any], spec: str, lines: dict[str, int], *, arrow_storage: bool = True
+) -> DataFrameSchema:
     deserialize_schema = _deserializer()
 
     data = dict(data)
     if isinstance(data.get("columns"), Mapping):
         data["columns"] = {name: dict(opts or {}) for name, opts in data["columns"].items()}
+        if not arrow_storage:
+            for options in data["columns"].values():
+                if isinstance(options.get("dtype"), str):
+                    options["dtype"] = options["dtype"].replace("[pyarrow]", "")
     try:
         schema: DataFrameSchema = deserialize_schema(data)
     except Exception as error:
