@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,7 +112,7 @@ def test_abort_moves_all_traffic_to_stable_at_once_and_stops_the_canary(store: S
     canary = str(state.canary.url).removeprefix("http://")
     assert state.router is not None
     with Load(f"{state.router['url']}/x", threads=4) as load:
-        time.sleep(0.5)
+        _until(lambda: load.count(canary) >= 3)  # the canary is taking its share
         outcome = local.abort(store, ENV, "error rate rose")
         returned = time.perf_counter()
         time.sleep(0.5)
@@ -145,6 +145,14 @@ def test_commands_on_no_rollout_say_how_to_start_one(store: Store) -> None:
     with pytest.raises(UsageError, match="no rollout in environment 'production'") as caught:
         local.promote(store, ENV)
     assert caught.value.hint == "Start one with `modelci rollout start`."
+
+
+def _until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Wait for a condition a loaded machine may take a while to reach."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
 
 
 @dataclass(frozen=True)
