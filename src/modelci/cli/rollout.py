@@ -7,6 +7,7 @@ import click
 # subcommand -> (module, attribute); another module's command is one more line here
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "render": ("modelci.cli.rollout_render", "render"),
+    "run": ("modelci.cli.rollout_run", "run"),
     "start": ("modelci.cli.rollout_local", "start"),
     "status": ("modelci.cli.rollout_local", "status"),
     "step": ("modelci.cli.rollout_local", "step"),

@@ -66,17 +66,24 @@ def _servers(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def _readiness(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--health-path and --ready-timeout: when a server counts as up."""
+    command = click.option(
+        "--ready-timeout", type=click.FloatRange(1), default=60.0, show_default=True
+    )(command)
+    return click.option(
+        "--health-path",
+        default="/v2/health/ready",
+        show_default=True,
+        help="Each server's readiness path: waited for at start, then the router's health check.",
+    )(command)
+
+
 @click.command("start")
 @_common
 @click.option("--target", type=click.Choice(["local"]), default="local", show_default=True)
 @click.option("--steps", default="10,25,50,100", show_default=True, help="Canary percentages.")
-@click.option(
-    "--health-path",
-    default="/v2/health/ready",
-    show_default=True,
-    help="Each server's readiness path: waited for at start, then the router's health check.",
-)
-@click.option("--ready-timeout", type=click.FloatRange(1), default=60.0, show_default=True)
+@_readiness
 @_servers
 def start(
     environment: str,
@@ -106,19 +113,42 @@ def start(
         --stable-card cards/v1.2.0.json
     """
     from modelci.rollout import local
-    from modelci.rollout.state import Server, Store
+    from modelci.rollout.state import Store
     from modelci.rollout.steps import parse_steps
 
     del target  # one target today
-    request = local.StartRequest(
+    request = start_request(
+        environment, parse_steps(steps), health_path, ready_timeout,
+        canary=(canary_version, canary_card, canary_command),
+        stable=(stable_version or "stable", stable_card, stable_command),
+    )  # fmt: skip
+    _show(local.start(Store(directory), request), output_format)
+
+
+ServerSpec = tuple[str, Path | None, str | None]  # version, --X-card, --X-command
+
+
+def start_request(
+    environment: str,
+    steps: tuple[int, ...],
+    health_path: str,
+    ready_timeout: float,
+    *,
+    canary: ServerSpec,
+    stable: ServerSpec,
+) -> Any:
+    """The local target's StartRequest from the command line's options."""
+    from modelci.rollout import local
+    from modelci.rollout.state import Server
+
+    return local.StartRequest(
         environment=environment,
-        stable=Server(stable_version or "stable", _command("stable", stable_card, stable_command)),
-        canary=Server(canary_version, _command("canary", canary_card, canary_command)),
-        steps=parse_steps(steps),
+        stable=Server(stable[0], _command("stable", *stable[1:])),
+        canary=Server(canary[0], _command("canary", *canary[1:])),
+        steps=steps,
         health_path=health_path,
         ready_timeout=ready_timeout,
     )
-    _show(local.start(Store(directory), request), output_format)
 
 
 def _command(role: str, card: Path | None, command: str | None) -> tuple[str, ...]:
