@@ -68,15 +68,18 @@ def run(
     classes; README, "Canary analysis"). A failing step rolls back at once; a passing last step
     promotes and assigns the registry stage (the --env name unless --stage) to the canary's
     version. Too little traffic waits up to --waits more windows, then ends inconclusive and
-    rolls back: it never promotes. The stable version defaults to the one in the stage.
+    rolls back: it never promotes. The stable version defaults to the one in the stage; each
+    version is served from its registered model card (its model file read at its commit, from
+    git or the DVC cache) unless --X-card or --X-command says otherwise.
 
     Exit codes: 0 promoted (or the canary already holds the stage); 10 rolled back; 11
     inconclusive; 2 usage; 3 configuration; 9 registry.
 
     \b
     Example:
-      modelci rollout run --env production --canary fraud-detector@v1.3.0 \\
-        --canary-card cards/v1.3.0.json --stable-card cards/v1.2.0.json --window 60
+      modelci rollout run --env production --canary fraud-detector@v1.3.0 --window 60
+      modelci rollout run --env staging --canary fraud-detector@v1.3.0 \\
+        --canary-card cards/v1.3.0.json --stable-card cards/v1.2.0.json --format json
     """
     from modelci.config.load import load_config
     from modelci.config.rollout import RolloutConfig
@@ -96,6 +99,11 @@ def run(
     if stable_version == f"{name}@{canary_ref}":
         click.echo(f"{canary_version} already holds stage {stage}: nothing to roll out.", err=True)
         return ExitCode.OK
+    store = Store(directory)
+    if canary_card is None and canary_command is None:
+        canary_card = _registered_card(store, environment, canary_version)
+    if stable_card is None and stable_command is None:
+        stable_card = _registered_card(store, environment, stable_version)
     request = start_request(
         environment, parse_steps(steps) if steps else check_steps(config.steps), health_path,
         ready_timeout, canary=(canary_version, canary_card, canary_command),
@@ -130,7 +138,7 @@ def run(
             click.echo("\n".join(step_text(record)))
 
     result = auto.run(
-        Store(directory), request, config, source_for=source_for, waits=waits,
+        store, request, config, source_for=source_for, waits=waits,
         on_step=on_step, on_promoted=on_promoted,
     )  # fmt: skip
     _report(result, summary_path)
@@ -157,6 +165,15 @@ def _reference(text: str) -> tuple[str, str]:
             f"`{text}` is not NAME@VERSION", hint="e.g. --canary fraud-detector@v1.3.0"
         )
     return name, version
+
+
+def _registered_card(store: Any, environment: str, reference: str) -> Path:
+    """A servable card of the registered version NAME@VERSION, in the rollout's folder."""
+    from modelci.rollout.cards import serving_card
+
+    name, version = _reference(reference)
+    folder = store.folder(environment) / "cards" / f"{name}@{version}"
+    return serving_card(store.root, name, version, folder)
 
 
 def _in_stage(directory: Path, name: str, stage: str) -> str:
