@@ -116,20 +116,16 @@ def _router_url(project: CanaryProject, process: subprocess.Popen[str]) -> str:
     raise AssertionError("the rollout did not start within 90 s")
 
 
-def canary(version: str, project: CanaryProject) -> tuple[str, ...]:
-    return (
-        "--canary", f"{MODEL}@{version}", "--canary-card", str(project.card(version)),
-        "--stable-card", str(project.card(STABLE)),
-    )  # fmt: skip
+def canary(version: str) -> tuple[str, ...]:
+    """Both versions from the registry alone: the stable from the stage, each served from its
+    registered model card."""
+    return ("--canary", f"{MODEL}@{version}")
 
 
 def faulty(project: CanaryProject, fault: str) -> tuple[str, ...]:
     """The healthy canary's model served with `fault` injected (tests/support/faulty_serve.py)."""
     command = faulty_command(project.card(HEALTHY), fault)
-    return (
-        "--canary", f"{MODEL}@{HEALTHY}", "--canary-command", command,
-        "--stable-card", str(project.card(STABLE)),
-    )  # fmt: skip
+    return ("--canary", f"{MODEL}@{HEALTHY}", "--canary-command", command)
 
 
 def production(project: CanaryProject) -> str | None:
@@ -139,10 +135,12 @@ def production(project: CanaryProject) -> str | None:
 
 
 def test_a_healthy_canary_is_promoted_and_takes_the_stage(project: CanaryProject) -> None:
-    run = rollout(project, *canary(HEALTHY, project))
+    run = rollout(project, *canary(HEALTHY))
     assert run.code == 0, run.stderr
     assert run.result["ending"] == "promoted"
     assert run.result["stable"] == f"{MODEL}@{STABLE}"  # from the registry's stage
+    served = run.result["state"]["canary"]["command"][-1]  # --model-card, from the registry
+    assert served.endswith(f".modelci/rollouts/production/cards/{MODEL}@{HEALTHY}/model-card.json")
     assert [s["canary_percent"] for s in run.result["steps"]] == [25, 50]
     assert [s["verdict"]["verdict"] for s in run.result["steps"]] == ["pass", "pass"]
     assert run.result["assigned"]["version"] == HEALTHY
@@ -176,7 +174,7 @@ def test_a_canary_three_times_slower_is_rolled_back(project: CanaryProject) -> N
 def test_a_canary_with_shifted_scores_is_rolled_back_on_the_prediction_check(
     project: CanaryProject,
 ) -> None:
-    run = rollout(project, *canary(SHIFTED, project))
+    run = rollout(project, *canary(SHIFTED))
     assert run.code == ROLLED_BACK, run.stderr
     failed = {
         check["name"]
@@ -200,7 +198,13 @@ def test_a_canary_that_crashes_mid_step_is_rolled_back_and_loses_no_request(
 
 
 def test_too_little_traffic_ends_inconclusive_and_never_promotes(project: CanaryProject) -> None:
-    run = rollout(project, *canary(HEALTHY, project), "--window", "1", threads=0)
+    cards = (
+        "--canary-card",
+        str(project.card(HEALTHY)),
+        "--stable-card",
+        str(project.card(STABLE)),
+    )
+    run = rollout(project, *canary(HEALTHY), *cards, "--window", "1", threads=0)
     assert run.code == INCONCLUSIVE, run.stderr
     assert run.result["ending"] == "inconclusive"
     assert "fewer than the 60 required" in run.reasons, run.reasons
