@@ -59,7 +59,7 @@ def _servers(command: Callable[..., Any]) -> Callable[..., Any]:
                 f"{role}_version",
                 required=role == "canary",
                 metavar="NAME@VERSION",
-                help=f"The {role} model's registry version (a label here).",
+                help=f"The {role} model's registry version (`run` serves it from the registry).",
             ),
         ):
             command = option(command)
