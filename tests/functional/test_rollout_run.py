@@ -80,15 +80,19 @@ class Run:
         return "\n".join(self.result["reasons"])
 
 
-def rollout(project: CanaryProject, *args: str, threads: int = 6) -> Run:
-    """`modelci rollout run ARGS --format json` under load through the router, to its end."""
-    command = [
+def run_command(project: CanaryProject, *args: str) -> list[str]:
+    return [
         sys.executable, "-m", "modelci", "rollout", "run", "-C", str(project.root),
         "--format", "json", "--waits", "1", *args,
     ]  # fmt: skip
+
+
+def rollout(project: CanaryProject, *args: str, threads: int = 6) -> Run:
+    """`modelci rollout run ARGS --format json` under load through the router, to its end."""
     process = subprocess.Popen(
-        command, env=git_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+        run_command(project, *args), env=git_env(), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
     load = None
     try:
         if threads:
@@ -210,3 +214,32 @@ def test_too_little_traffic_ends_inconclusive_and_never_promotes(project: Canary
     assert "fewer than the 60 required" in run.reasons, run.reasons
     assert run.result["state"]["canary_percent"] == 0
     assert STABLE in production(project)
+
+
+def test_a_run_killed_between_steps_resumes_at_its_step_when_run_again(
+    project: CanaryProject,
+) -> None:
+    first = subprocess.Popen(
+        run_command(project, *canary(HEALTHY)), env=git_env(), stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    state = project.root / ".modelci/rollouts/production/state.json"
+    try:
+        url = _router_url(project, first)
+        with Load(f"{url}/predict", threads=6, bodies=project.bodies) as load:
+            deadline = time.monotonic() + 60
+            while json.loads(state.read_text())["step"] == 0 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            first.kill()  # the job dies after its first step: the servers and Caddy run on
+            first.wait()
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert json.loads(state.read_text())["step"] == 1, first.stderr
+    assert load.failures == []
+    again = rollout(project, *canary(HEALTHY))
+    assert again.code == 0, again.stderr
+    assert again.result["started"] == "unchanged"  # nothing restarted
+    assert [s["canary_percent"] for s in again.result["steps"]] == [50]  # only the step left
+    assert HEALTHY in (production(project) or "")
+    assert again.load is not None and again.load.failures == []
