@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import shlex
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,7 +10,6 @@ from typing import Any
 import click
 
 from modelci.cli._options import format_option
-from modelci.errors import UsageError
 
 _FORMAT = format_option(["text", "json"], "text", "How to print the result.")
 
@@ -113,6 +110,7 @@ def start(
         --stable-card cards/v1.2.0.json
     """
     from modelci.rollout import local
+    from modelci.rollout.servers import start_request
     from modelci.rollout.state import Store
     from modelci.rollout.steps import parse_steps
 
@@ -123,44 +121,6 @@ def start(
         stable=(stable_version or "stable", stable_card, stable_command),
     )  # fmt: skip
     _show(local.start(Store(directory), request), output_format)
-
-
-ServerSpec = tuple[str, Path | None, str | None]  # version, --X-card, --X-command
-
-
-def start_request(
-    environment: str,
-    steps: tuple[int, ...],
-    health_path: str,
-    ready_timeout: float,
-    *,
-    canary: ServerSpec,
-    stable: ServerSpec,
-) -> Any:
-    """The local target's StartRequest from the command line's options."""
-    from modelci.rollout import local
-    from modelci.rollout.state import Server
-
-    return local.StartRequest(
-        environment=environment,
-        stable=Server(stable[0], _command("stable", *stable[1:])),
-        canary=Server(canary[0], _command("canary", *canary[1:])),
-        steps=steps,
-        health_path=health_path,
-        ready_timeout=ready_timeout,
-    )
-
-
-def _command(role: str, card: Path | None, command: str | None) -> tuple[str, ...]:
-    if (card is None) == (command is None):
-        raise UsageError(
-            f"give the {role} either --{role}-card or --{role}-command (exactly one)",
-            hint=f"--{role}-card CARD serves a registered model with `modelci serve`.",
-        )
-    if command is not None:
-        return tuple(shlex.split(command))
-    serve = (sys.executable, "-m", "modelci", "serve", "--host", "127.0.0.1", "--port", "{port}")
-    return (*serve, "--model-card", str(Path(str(card)).resolve()))
 
 
 @click.command("status")

@@ -10,7 +10,7 @@ import click
 
 from modelci.cli._options import params_file_option
 from modelci.cli.rollout_analyse import window_options
-from modelci.cli.rollout_local import _common, _readiness, _servers, start_request
+from modelci.cli.rollout_local import _common, _readiness, _servers
 from modelci.errors import ExitCode
 
 
@@ -81,66 +81,28 @@ def run(
       modelci rollout run --env staging --canary fraud-detector@v1.3.0 \\
         --canary-card cards/v1.3.0.json --stable-card cards/v1.2.0.json --format json
     """
-    from modelci.config.load import load_config
-    from modelci.config.rollout import RolloutConfig
-    from modelci.rollout import auto
-    from modelci.rollout.state import Store
-    from modelci.rollout.steps import check_steps, parse_steps
+    from modelci.operations.rollout_run import RunOptions, rollout_run
+    from modelci.rollout.steps import parse_steps
 
-    config = RolloutConfig()
-    params_file = params_file if params_file.is_absolute() else directory / params_file
-    if params_file.exists():
-        config = load_config(params_file, require_section=False).section.rollout
-    if window_seconds is not None:
-        config = config.model_copy(update={"window_seconds": window_seconds})
-    stage = stage or environment
-    name, canary_ref = _reference(canary_version)
-    stable_version = stable_version or _in_stage(directory, name, stage)
-    if stable_version == f"{name}@{canary_ref}":
-        click.echo(f"{canary_version} already holds stage {stage}: nothing to roll out.", err=True)
-        return ExitCode.OK
-    store = Store(directory)
-    if canary_card is None and canary_command is None:
-        canary_card = _registered_card(store, environment, canary_version)
-    if stable_card is None and stable_command is None:
-        stable_card = _registered_card(store, environment, stable_version)
-    request = start_request(
-        environment, parse_steps(steps) if steps else check_steps(config.steps), health_path,
-        ready_timeout, canary=(canary_version, canary_card, canary_command),
-        stable=(stable_version, stable_card, stable_command),
+    options = RunOptions(
+        root=directory, environment=environment, canary=canary_version, stable=stable_version,
+        stage=stage, canary_card=canary_card, canary_command=canary_command,
+        stable_card=stable_card, stable_command=stable_command,
+        steps=parse_steps(steps) if steps else None, window_seconds=window_seconds,
+        waits=waits, prometheus_url=prometheus_url, push=push, remote=remote,
+        health_path=health_path, ready_timeout=ready_timeout, params_file=params_file,
     )  # fmt: skip
 
-    def source_for(state: Any) -> Any:
-        from modelci.operations.canary import SourceSpec, make_source
-
-        if prometheus_url:
-            spec = SourceSpec(
-                prometheus_url=prometheus_url, model=name,
-                stable_version=_reference(state.stable.version)[1],
-                canary_version=_reference(state.canary.version)[1],
-            )  # fmt: skip
-        else:
-            spec = SourceSpec(
-                stable_url=f"{state.stable.url}/metrics", canary_url=f"{state.canary.url}/metrics"
-            )
-        return make_source(spec, config)
-
-    def on_promoted(state: Any) -> dict[str, Any]:
-        from modelci.registry.operations import assign
-
-        version = _reference(state.canary.version)[1]
-        return assign(directory, name, version, stage, push=push, remote=remote).to_dict()
-
-    def on_step(record: auto.StepRecord) -> None:
+    def on_step(record: Any) -> None:
         if output_format == "text":
             from modelci.report.rollout import step_text
 
             click.echo("\n".join(step_text(record)))
 
-    result = auto.run(
-        store, request, config, source_for=source_for, waits=waits,
-        on_step=on_step, on_promoted=on_promoted,
-    )  # fmt: skip
+    result = rollout_run(options, on_step=on_step)
+    if result is None:
+        click.echo(f"{canary_version} already holds the stage: nothing to roll out.", err=True)
+        return ExitCode.OK
     _report(result, summary_path)
     if output_format == "json":
         click.echo(json.dumps(result.to_json(), indent=2))
@@ -148,39 +110,15 @@ def run(
         from modelci.report.rollout import ending_text
 
         click.echo("\n".join(ending_text(result)))
-    return {
-        auto.Ending.PROMOTED: ExitCode.OK,
-        auto.Ending.ROLLED_BACK: ExitCode.ROLLED_BACK,
-        auto.Ending.INCONCLUSIVE: ExitCode.INCONCLUSIVE,
-    }[result.ending]
+    return _EXIT_CODES[str(result.ending)]
 
 
-def _reference(text: str) -> tuple[str, str]:
-    """`fraud-detector@v1.3.0` -> (fraud-detector, v1.3.0)."""
-    from modelci.errors import UsageError
-
-    name, _, version = text.rpartition("@")
-    if not name or not version:
-        raise UsageError(
-            f"`{text}` is not NAME@VERSION", hint="e.g. --canary fraud-detector@v1.3.0"
-        )
-    return name, version
-
-
-def _registered_card(store: Any, environment: str, reference: str) -> Path:
-    """A servable card of the registered version NAME@VERSION, in the rollout's folder."""
-    from modelci.rollout.cards import serving_card
-
-    name, version = _reference(reference)
-    folder = store.folder(environment) / "cards" / f"{name}@{version}"
-    return serving_card(store.root, name, version, folder)
-
-
-def _in_stage(directory: Path, name: str, stage: str) -> str:
-    """NAME@VERSION of the version the registry has in `stage` (NotInStageError: exit 9)."""
-    from modelci.registry.operations import current
-
-    return f"{name}@{current(directory, name, stage).version}"
+# The one place an ending becomes an exit code (README, "Exit codes").
+_EXIT_CODES = {
+    "promoted": ExitCode.OK,
+    "rolled-back": ExitCode.ROLLED_BACK,
+    "inconclusive": ExitCode.INCONCLUSIVE,
+}
 
 
 def _report(result: Any, summary_path: Path | None) -> None:
