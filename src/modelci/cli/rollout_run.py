@@ -73,7 +73,7 @@ def run(
     git or the DVC cache) unless --X-card or --X-command says otherwise.
 
     Exit codes: 0 promoted (or the canary already holds the stage); 10 rolled back; 11
-    inconclusive; 2 usage; 3 configuration; 9 registry.
+    inconclusive; 2 usage; 3 configuration; 6 a service failed (Caddy, Prometheus); 9 registry.
 
     \b
     Example:
