@@ -33,6 +33,7 @@ from tests.support.canary import (
     git_env,
 )
 from tests.support.load import Load
+from tests.support.metrics_servers import run_prometheus
 from tests.support.tools import require_tool
 
 # Short windows and two looks keep each case short. On a shared two-core machine the same model
@@ -245,3 +246,39 @@ def test_a_run_killed_between_steps_resumes_at_its_step_when_run_again(
     assert [s["canary_percent"] for s in again.result["steps"]] == [50]  # only the step left
     assert HEALTHY in (production(project) or "")
     assert again.load is not None and again.load.failures == []
+
+
+def test_a_prometheus_server_scraping_both_servers_can_decide_the_rollout(
+    project: CanaryProject, tmp_path: Path
+) -> None:
+    """--prometheus: the same analysis over PromQL, each version told apart by its label."""
+    require_tool("prometheus")
+    targets = tmp_path / "targets.json"
+    targets.write_text("[]")
+    (tmp_path / "prometheus").mkdir()
+    with run_prometheus(targets, tmp_path / "prometheus") as prometheus:
+        process = subprocess.Popen(
+            run_command(project, *canary(HEALTHY), "--prometheus", prometheus, "--window", "5"),
+            env=git_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            url = _router_url(project, process)
+            state = json.loads(
+                (project.root / ".modelci/rollouts/production/state.json").read_text()
+            )
+            servers = [state[role]["url"].removeprefix("http://") for role in ("stable", "canary")]
+            targets.write_text(json.dumps([{"targets": servers}]))
+            with Load(f"{url}/predict", threads=6, bodies=project.bodies) as load:
+                out, err = process.communicate(timeout=150)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    result = json.loads(out)
+    assert process.returncode == 0, "\n".join(result["reasons"]) + err
+    assert result["ending"] == "promoted"
+    first = result["steps"][0]["verdict"]
+    assert first["canary_requests"] > 0 and first["stable_requests"] > first["canary_requests"]
+    assert {c["name"]: c["status"] for c in first["checks"]} == dict.fromkeys(
+        ("errors", "latency", "scores", "classes"), "pass"
+    )
+    assert load.failures == []
