@@ -158,7 +158,9 @@ def test_a_healthy_canary_is_promoted_and_takes_the_stage(project: CanaryProject
 
 
 def test_a_canary_answering_five_percent_errors_is_rolled_back(project: CanaryProject) -> None:
-    run = rollout(project, *faulty(project, "errors:0.05"))
+    # 6 s windows: about 150 canary requests at 25%, so 5% errors (7 or 8) are significant at
+    # this rollout's alpha; at 3 s (75 requests, 3 or 4 errors) a look often cannot tell.
+    run = rollout(project, *faulty(project, "errors:0.05"), "--window", "6")
     assert run.code == ROLLED_BACK, run.stderr
     assert run.result["ending"] == "rolled-back"
     assert "errors:" in run.reasons, run.reasons
