@@ -7,6 +7,12 @@
 set -Eeuo pipefail
 command=$1
 root=$(cd -- "$2" && pwd)
+# Which of modelci's extras (install/action.yml's `extras`; action.yml installs the default).
+extras="${EXTRAS:-model}"
+if [[ ! "${extras}" =~ ^[a-z][a-z-]*(,[a-z][a-z-]*)*$ ]]; then
+  echo "::error title=modelci: bad input::extras is '${extras}'; give names like model,serve,rollout."
+  exit 1
+fi
 
 case "${command}" in
   locate)
@@ -21,7 +27,7 @@ case "${command}" in
     deps="$(cat constraints.txt pyproject.toml | sha256sum | cut -c1-16)"
     code="$(find src -type f ! -path '*/__pycache__/*' -print0 | sort -z | xargs -0 cat | sha256sum | cut -c1-16)"
     {
-      echo "key=modelci-venv-${RUNNER_OS}-${python_id}-${deps}-${code}"
+      echo "key=modelci-venv-${RUNNER_OS}-${python_id}-${extras}-${deps}-${code}"
       echo "restore-key=modelci-venv-${RUNNER_OS}-${python_id}-"
       echo "venv=${RUNNER_TEMP}/modelci/venv"
       echo "bin=${RUNNER_TEMP}/modelci/bin"
@@ -33,9 +39,9 @@ case "${command}" in
       python -m venv "${VENV}"
     fi
     if [[ "${CACHE_HIT:-}" != "true" ]]; then
-      # The model extra (scikit-learn, skops): behaviour checks load the trained model.
+      # The model extra (scikit-learn, skops) by default: behaviour checks load the trained model.
       "${VENV}/bin/python" -m pip install --disable-pip-version-check --progress-bar off \
-        -c "${root}/constraints.txt" "${root}[model]"
+        -c "${root}/constraints.txt" "${root}[${extras}]"
     fi
     mkdir -p "${BIN}"
     # -I: neither the job's PYTHONPATH nor the project directory shadows modelci's imports.

@@ -92,16 +92,36 @@ def test_retrain_snippet_asks_for_the_least_permissions_and_pins_a_commit_with_t
     assert set(workflow[True]) == {"schedule", "workflow_dispatch"}  # YAML 1.1 reads `on` as True
     (job,) = workflow["jobs"].values()
     assert job["permissions"] == {"contents": "write", "pull-requests": "write"}
-    path, _, ref = job["uses"].partition("@")
-    assert path == "modelci/modelci/.github/workflows/model-retrain.yml"
+    _assert_pins_the_current("model-retrain.yml", job["uses"])
+
+
+def test_deploy_snippet_asks_for_the_least_permissions_and_pins_a_commit_with_the_workflow() -> (
+    None
+):
+    [snippet] = [b for b in _yaml_blocks() if b.startswith("# .github/workflows/deploy.yml")]
+    workflow = yaml.safe_load(snippet)
+    assert workflow["permissions"] == {}
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {"contents": "write"}
+    current = _assert_pins_the_current("model-deploy.yml", job["uses"])
+    called = yaml.safe_load(current)[True]["workflow_call"]["inputs"]
+    assert set(job["with"]) <= set(called)
+
+
+def _assert_pins_the_current(workflow: str, uses: str) -> str:
+    """`uses` names this repository's reusable `workflow` at a commit holding it as it is now;
+    the workflow's text."""
+    path, _, ref = uses.partition("@")
+    assert path == f"modelci/modelci/.github/workflows/{workflow}"
     require_git_history()
     shown = subprocess.run(
-        ["git", "show", f"{ref}:.github/workflows/model-retrain.yml"],
+        ["git", "show", f"{ref}:.github/workflows/{workflow}"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
     )
-    assert shown.returncode == 0, f"{ref} has no model-retrain.yml: pin a newer commit"
-    current = (ROOT / ".github/workflows/model-retrain.yml").read_text(encoding="utf-8")
-    assert shown.stdout == current, "the README's retrain ref runs an older model-retrain.yml"
+    assert shown.returncode == 0, f"{ref} has no {workflow}: pin a newer commit"
+    current = (ROOT / ".github/workflows" / workflow).read_text(encoding="utf-8")
+    assert shown.stdout == current, f"the README's ref runs an older {workflow}"
+    return current

@@ -45,6 +45,8 @@ class ExitCode(IntEnum):
     DRIFT_DETECTED = 8  # `modelci drift`: the data (or the model's scores) drifted
     REGISTRY = 9  # `modelci registry`: the registry refused (dirty workspace, check not passed,
     # version taken or a lost race, nothing in the stage)
+    ROLLED_BACK = 10  # `modelci rollout run`: the analysis failed the canary, it was rolled back
+    INCONCLUSIVE = 11  # `modelci rollout run`: too little evidence; rolled back, never promoted
     INTERNAL = 70  # a bug in modelci: please report it
 
 

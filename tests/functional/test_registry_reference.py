@@ -9,20 +9,24 @@ import shutil
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
 from tests.functional.conftest import MiniProject
 from tests.functional.registry_project import card_of, registry
 from tests.functional.test_reference_pipeline import PIPELINE_FILES
+from tests.support.serving import start_server
 
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow
 
 
-def test_the_reference_model_registers_with_its_lineage(tmp_path: Path) -> None:
-    root = tmp_path / "repo"
+@pytest.fixture(scope="module")
+def registered(tmp_path_factory: pytest.TempPathFactory) -> MiniProject:
+    """The reference pipeline reproduced, committed and registered as fraud-detector v0.0.1."""
+    root = tmp_path_factory.mktemp("reference") / "repo"
     root.mkdir()
     project = MiniProject(root)
     project.run("git", "init", "-q", "-b", "main")
@@ -43,7 +47,11 @@ def test_the_reference_model_registers_with_its_lineage(tmp_path: Path) -> None:
     result = registry(project, "register")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Registered fraud-detector v0.0.1: tag fraud-detector@v0.0.1")
+    return project
 
+
+def test_the_reference_model_registers_with_its_lineage(registered: MiniProject) -> None:
+    project, root = registered, registered.root
     card = card_of(project, "fraud-detector@v0.0.1")
     metadata = json.loads((root / "models/model.json").read_text())
     lock = yaml.safe_load((root / "dvc.lock").read_text())["stages"]
@@ -71,3 +79,34 @@ def test_the_reference_model_registers_with_its_lineage(tmp_path: Path) -> None:
         json.loads(project.run(str(gto), "show", "--json").stdout)["fraud-detector"]["version"]
         == "v0.0.1"
     )
+
+
+def test_a_registered_version_is_served_from_its_card_with_its_model_from_the_dvc_cache(
+    registered: MiniProject, tmp_path: Path
+) -> None:
+    """What `modelci rollout run` serves for NAME@VERSION: the registered card, the model file
+    read at the version's commit (here from the DVC cache: the workspace's copy is gone)."""
+    from modelci.rollout.cards import serving_card
+
+    workspace_model = registered.root / "models/model.skops"
+    aside = tmp_path / "model.skops"
+    workspace_model.rename(aside)
+    try:
+        card = serving_card(registered.root, "fraud-detector", "v0.0.1", tmp_path / "card")
+    finally:
+        aside.rename(workspace_model)
+    served = json.loads(card.read_text())
+    assert (served["name"], served["version"]) == ("fraud-detector", "v0.0.1")
+    metadata = json.loads((registered.root / "models/model.json").read_text())
+    assert served["model"]["sha256"] == metadata["sha256"]
+    assert served["features"] == metadata["features"]
+    running = start_server(tmp_path, "--model-card", str(card))
+    try:
+        rows = pd.read_csv(registered.root / "data/transactions.csv").head(20)
+        answer = running.post("/predict", json=rows[metadata["features"]].to_dict("records"))
+        assert answer.status_code == 200, answer.text
+        assert len(answer.json()["scores"]) == 20
+        info = running.get("/v2/models/fraud-detector").json()
+        assert info["versions"] == ["v0.0.1"], info
+    finally:
+        assert running.stop() == 0

@@ -26,6 +26,7 @@ from tests.support.serving import (
     modelci_command,
     score_one_by_one,
     start_server,
+    write_card,
 )
 
 
@@ -348,26 +349,10 @@ def test_a_model_card_names_model_schema_name_and_version(
     project: ReferenceProject, tmp_path: Path
 ) -> None:
     card_dir = tmp_path / "card"
-    card_dir.mkdir()
-    shutil.copy(project.root / "models/model.skops", card_dir / "model.skops")
-    shutil.copy(project.root / "schemas/transactions.yaml", card_dir / "schema.yaml")
-    record = json.loads((project.root / "models/model.json").read_text())
-    card = {
-        "name": "fraud-detector",
-        "version": "v1.2.0",
-        "features": record["features"],
-        "model": {
-            "path": "model.skops",
-            "sha256": record["sha256"],
-            "format": "skops",
-            "trusted_types": record["trusted_types"],
-        },
-        "schema": {
-            "path": "schema.yaml",
-            "sha256": hashlib.sha256((card_dir / "schema.yaml").read_bytes()).hexdigest(),
-        },
-    }
-    (card_dir / "model-card.json").write_text(json.dumps(card))
+    write_card(
+        card_dir, project.root / "models/model.skops", project.root / "models/model.json",
+        project.root / "schemas/transactions.yaml", name="fraud-detector", version="v1.2.0",
+    )  # fmt: skip
     running = start_server(tmp_path, "--model-card", str(card_dir / "model-card.json"))
     try:
         rows = project.test.iloc[:10]

@@ -10,8 +10,10 @@ such close or a non-200 answer is a failure.
 from __future__ import annotations
 
 import http.client
+import itertools
 import threading
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 
@@ -33,12 +35,14 @@ class Load:
     url: str
     threads: int = 8
     body: bytes = b'{"inputs": []}'
+    bodies: Sequence[bytes] = ()  # when given, each request sends the next one, in a cycle
     answers: list[Answer] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     resent: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
     _workers: list[threading.Thread] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _next: Iterator[bytes] | None = None
 
     def __enter__(self) -> Load:
         for _ in range(self.threads):
@@ -57,13 +61,22 @@ class Load:
         for worker in self._workers:
             worker.join(timeout=30)
 
+    def _body(self) -> bytes:
+        if not self.bodies:
+            return self.body
+        with self._lock:
+            if self._next is None:
+                self._next = itertools.cycle(self.bodies)
+            return next(self._next)
+
     def _run(self) -> None:
         session = requests.Session()
         while not self._stop.is_set():
+            body = self._body()
             sent = time.perf_counter()
             for attempt in (1, 2):
                 try:
-                    answer = session.post(self.url, data=self.body, timeout=10)
+                    answer = session.post(self.url, data=body, timeout=10)
                 except requests.ConnectionError as error:
                     if attempt == 1 and _closed_before_answer(error):
                         with self._lock:

@@ -84,8 +84,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def run_prometheus(targets: list[str], directory: Path) -> Iterator[str]:
-    """Start Prometheus scraping `targets` (host:port) every second; yield its root URL."""
+def run_prometheus(targets: list[str] | Path, directory: Path) -> Iterator[str]:
+    """Start Prometheus scraping `targets` (host:port) every second; yield its root URL.
+
+    `targets` may instead be a file of Prometheus' file-based discovery (JSON), read again as
+    it changes: for servers whose ports are chosen after Prometheus starts."""
     binary = shutil.which("prometheus")
     if binary is None:
         raise RuntimeError(
@@ -93,11 +96,16 @@ def run_prometheus(targets: list[str], directory: Path) -> Iterator[str]:
             "(.ci/run installs it)"
         )
     config = directory / "prometheus.yml"
-    listed = ", ".join(f'"{target}"' for target in targets)
+    if isinstance(targets, Path):
+        scrape = (
+            f'    file_sd_configs:\n      - files: ["{targets}"]\n        refresh_interval: 1s\n'
+        )
+    else:
+        listed = ", ".join(f'"{target}"' for target in targets)
+        scrape = f"    static_configs:\n      - targets: [{listed}]\n"
     config.write_text(
         "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-        f"scrape_configs:\n  - job_name: models\n    static_configs:\n"
-        f"      - targets: [{listed}]\n",
+        f"scrape_configs:\n  - job_name: models\n{scrape}",
         encoding="utf-8",
     )
     port = free_port()
@@ -114,7 +122,7 @@ def run_prometheus(targets: list[str], directory: Path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for_targets(url, len(targets), process)
+        _wait_for_targets(url, 0 if isinstance(targets, Path) else len(targets), process)
         yield url
     finally:
         process.terminate()

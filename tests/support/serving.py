@@ -4,6 +4,7 @@ train) on a smaller set of transactions, in a temp folder, and `modelci serve` a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -57,6 +58,34 @@ def build_reference_project(root: Path) -> ReferenceProject:
     )
     loaded = load_workspace_model(root)
     return ReferenceProject(root, test_rows.reset_index(drop=True), loaded.features, loaded.model)
+
+
+def write_card(
+    folder: Path, model: Path, record: Path, schema: Path, *, name: str, version: str
+) -> Path:
+    """A serving model card in `folder` (what `modelci serve --model-card` reads), with copies of
+    the model file and the schema beside it; `record` is training's model.json."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(model, folder / "model.skops")
+    shutil.copy(schema, folder / "schema.yaml")
+    recorded = json.loads(record.read_text())
+    card = {
+        "name": name,
+        "version": version,
+        "features": recorded["features"],
+        "model": {
+            "path": "model.skops",
+            "sha256": recorded["sha256"],
+            "format": "skops",
+            "trusted_types": recorded["trusted_types"],
+        },
+        "schema": {
+            "path": "schema.yaml",
+            "sha256": hashlib.sha256((folder / "schema.yaml").read_bytes()).hexdigest(),
+        },
+    }
+    (folder / "model-card.json").write_text(json.dumps(card, indent=2))
+    return folder / "model-card.json"
 
 
 @dataclass

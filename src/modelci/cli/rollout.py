@@ -7,6 +7,7 @@ import click
 # subcommand -> (module, attribute); another module's command is one more line here
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "render": ("modelci.cli.rollout_render", "render"),
+    "run": ("modelci.cli.rollout_run", "run"),
     "start": ("modelci.cli.rollout_local", "start"),
     "status": ("modelci.cli.rollout_local", "status"),
     "step": ("modelci.cli.rollout_local", "step"),
@@ -35,7 +36,10 @@ def rollout() -> None:
     """Canary rollouts: on this host behind Caddy, or as Kubernetes manifests; analyse a step.
 
     \b
-    Example, on this host (the canary takes 10, 25, 50, then 100 percent):
+    Example, decided by the analysis step by step (exit 0 promoted, 10 rolled back, 11
+    inconclusive):
+      modelci rollout run --env production --canary fraud-detector@v1.4.0
+    Example, on this host by hand (the canary takes 10, 25, 50, then 100 percent):
       modelci rollout start --env production --canary fraud-detector@v1.3.0 \\
         --canary-card cards/v1.3.0.json --stable fraud-detector@v1.2.0 \\
         --stable-card cards/v1.2.0.json

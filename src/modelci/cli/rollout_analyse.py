@@ -44,6 +44,28 @@ def _source_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def window_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--window and --waits: how long a step's window stays open, and how often it waits more."""
+    options = [
+        click.option(
+            "--window",
+            "window_seconds",
+            type=click.FloatRange(min=0, min_open=True),
+            help="Seconds the window stays open. Default: modelci.rollout.window_seconds.",
+        ),
+        click.option(
+            "--waits",
+            type=click.IntRange(min=0),
+            default=2,
+            show_default=True,
+            help="Extra windows to wait while traffic is too thin (inconclusive).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 def _setup(params_file: Path, **spec: str | None) -> tuple[Any, Any]:
     from modelci.config.load import load_config
     from modelci.operations.canary import SourceSpec, make_source
@@ -60,19 +82,7 @@ def _setup(params_file: Path, **spec: str | None) -> tuple[Any, Any]:
 @click.option(
     "--step", type=int, required=True, help="The canary's traffic percent at this step (a look)."
 )
-@click.option(
-    "--window",
-    "window_seconds",
-    type=click.FloatRange(min=0, min_open=True),
-    help="Seconds the window stays open. Default: modelci.rollout.window_seconds.",
-)
-@click.option(
-    "--waits",
-    type=click.IntRange(min=0),
-    default=2,
-    show_default=True,
-    help="Extra windows to wait while traffic is too thin (inconclusive).",
-)
+@window_options
 @_source_options
 @format_option(["text", "json"], "text", "Rendering on standard output.")
 def analyse(

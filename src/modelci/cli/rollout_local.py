@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import shlex
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,7 +10,6 @@ from typing import Any
 import click
 
 from modelci.cli._options import format_option
-from modelci.errors import UsageError
 
 _FORMAT = format_option(["text", "json"], "text", "How to print the result.")
 
@@ -59,24 +56,31 @@ def _servers(command: Callable[..., Any]) -> Callable[..., Any]:
                 f"{role}_version",
                 required=role == "canary",
                 metavar="NAME@VERSION",
-                help=f"The {role} model's registry version (a label here).",
+                help=f"The {role} model's registry version (`run` serves it from the registry).",
             ),
         ):
             command = option(command)
     return command
 
 
+def _readiness(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--health-path and --ready-timeout: when a server counts as up."""
+    command = click.option(
+        "--ready-timeout", type=click.FloatRange(1), default=60.0, show_default=True
+    )(command)
+    return click.option(
+        "--health-path",
+        default="/v2/health/ready",
+        show_default=True,
+        help="Each server's readiness path: waited for at start, then the router's health check.",
+    )(command)
+
+
 @click.command("start")
 @_common
 @click.option("--target", type=click.Choice(["local"]), default="local", show_default=True)
 @click.option("--steps", default="10,25,50,100", show_default=True, help="Canary percentages.")
-@click.option(
-    "--health-path",
-    default="/v2/health/ready",
-    show_default=True,
-    help="Each server's readiness path: waited for at start, then the router's health check.",
-)
-@click.option("--ready-timeout", type=click.FloatRange(1), default=60.0, show_default=True)
+@_readiness
 @_servers
 def start(
     environment: str,
@@ -106,31 +110,17 @@ def start(
         --stable-card cards/v1.2.0.json
     """
     from modelci.rollout import local
-    from modelci.rollout.state import Server, Store
+    from modelci.rollout.servers import start_request
+    from modelci.rollout.state import Store
     from modelci.rollout.steps import parse_steps
 
     del target  # one target today
-    request = local.StartRequest(
-        environment=environment,
-        stable=Server(stable_version or "stable", _command("stable", stable_card, stable_command)),
-        canary=Server(canary_version, _command("canary", canary_card, canary_command)),
-        steps=parse_steps(steps),
-        health_path=health_path,
-        ready_timeout=ready_timeout,
-    )
+    request = start_request(
+        environment, parse_steps(steps), health_path, ready_timeout,
+        canary=(canary_version, canary_card, canary_command),
+        stable=(stable_version or "stable", stable_card, stable_command),
+    )  # fmt: skip
     _show(local.start(Store(directory), request), output_format)
-
-
-def _command(role: str, card: Path | None, command: str | None) -> tuple[str, ...]:
-    if (card is None) == (command is None):
-        raise UsageError(
-            f"give the {role} either --{role}-card or --{role}-command (exactly one)",
-            hint=f"--{role}-card CARD serves a registered model with `modelci serve`.",
-        )
-    if command is not None:
-        return tuple(shlex.split(command))
-    serve = (sys.executable, "-m", "modelci", "serve", "--host", "127.0.0.1", "--port", "{port}")
-    return (*serve, "--model-card", str(Path(str(card)).resolve()))
 
 
 @click.command("status")

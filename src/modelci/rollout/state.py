@@ -116,6 +116,11 @@ class Store:
 
     root: Path = field(default_factory=Path)
 
+    def __post_init__(self) -> None:
+        # Absolute: with the default `-C .` every path handed to Caddy (its configuration, its
+        # log files, its XDG data folder) was relative, and Caddy exited 1 at start, silently.
+        object.__setattr__(self, "root", self.root.absolute())
+
     def folder(self, environment: str) -> Path:
         if not _ENVIRONMENT.match(environment):
             raise UsageError(
