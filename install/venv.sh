@@ -4,6 +4,7 @@
 # Shared by action.yml and install/action.yml.
 #   venv.sh locate ROOT   -> writes key, restore-key, venv and bin to $GITHUB_OUTPUT
 #   venv.sh install ROOT  -> creates/updates the venv (VENV, BIN, CACHE_HIT from the environment)
+# MODELCI_EXTRAS (both commands): the extras to install, comma-separated (default: model).
 set -Eeuo pipefail
 command=$1
 root=$(cd -- "$2" && pwd)
@@ -18,7 +19,7 @@ case "${command}" in
     # names the Python (a venv links to its interpreter), the pins and modelci's code.
     cd "${root}"
     python_id="$(python -c 'import platform; print(platform.python_version() + "-" + platform.machine())')"
-    deps="$(cat constraints.txt pyproject.toml | sha256sum | cut -c1-16)"
+    deps="$({ echo "${MODELCI_EXTRAS:-model}"; cat constraints.txt pyproject.toml; } | sha256sum | cut -c1-16)"
     code="$(find src -type f ! -path '*/__pycache__/*' -print0 | sort -z | xargs -0 cat | sha256sum | cut -c1-16)"
     {
       echo "key=modelci-venv-${RUNNER_OS}-${python_id}-${deps}-${code}"
@@ -33,9 +34,15 @@ case "${command}" in
       python -m venv "${VENV}"
     fi
     if [[ "${CACHE_HIT:-}" != "true" ]]; then
-      # The model extra (scikit-learn, skops): behaviour checks load the trained model.
+      # The model extra (scikit-learn, skops) by default: behaviour checks load the trained
+      # model. Releasing adds docker (the engine's SDK, push retries, the SBOM tool).
+      extras="${MODELCI_EXTRAS:-model}"
+      if [[ ! "${extras}" =~ ^[a-z0-9,-]+$ ]]; then
+        echo "::error title=modelci: bad extras::extras '${extras}' must be names like model,docker."
+        exit 1
+      fi
       "${VENV}/bin/python" -m pip install --disable-pip-version-check --progress-bar off \
-        -c "${root}/constraints.txt" "${root}[model]"
+        -c "${root}/constraints.txt" "${root}[${extras}]"
     fi
     mkdir -p "${BIN}"
     # -I: neither the job's PYTHONPATH nor the project directory shadows modelci's imports.
