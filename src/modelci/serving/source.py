@@ -6,7 +6,10 @@ Two sources:
   (models/model.json), hash-verified by modelci.modelfile; the schema is the one params.yaml's
   `modelci.data` validates the training data with;
 - a model card (`--model-card F`): `read_card` reads the file's path, hash, format, trusted types,
-  name, version and features, and the schema file and its hash, all relative to the card.
+  name, version and features, and the schema file and its hash, all relative to the card. The
+  registry's card (`modelci registry card`, what `modelci package` puts in an image) carries the
+  training schemas inline instead (`schemas[].content`, hashed) and no feature list: the
+  features are the fitted model's `feature_names_in_`, checked against the schema it picks.
 
 Either way nothing is deserialised before its SHA-256 matched (ModelFileError, exit 7).
 """
@@ -37,9 +40,10 @@ class CardRecord:
     name: str
     version: str
     model: ModelMetadata
-    schema_path: Path
+    schema_path: Path | None  # None: the schemas are inline (the registry's card)
     schema_sha256: str | None = None
     threshold: float = DEFAULT_THRESHOLD
+    inline_schemas: tuple[tuple[str, str], ...] = ()  # (content, sha256) of each `schemas` entry
 
 
 @dataclass(frozen=True)
@@ -64,10 +68,56 @@ def from_card(card_path: Path) -> ServedModel:
     from modelci.validation import load_schema
 
     record = read_card(card_path)
+    if record.schema_path is None:
+        for content, sha256 in record.inline_schemas:
+            _verify_digest(content.encode("utf-8"), sha256, card_path)
+        loaded = load_recorded(record.model)
+        features = _fitted_features(loaded)
+        schema = _inline_schema(record, features, card_path)
+        return _served(record.name, record.version, loaded, schema, record.threshold, features)
     _verify_schema(record.schema_path, record.schema_sha256)
     loaded = load_recorded(record.model)
     schema = load_schema(str(record.schema_path))
     return _served(record.name, record.version, loaded, schema, record.threshold)
+
+
+def _fitted_features(loaded: LoadedModel) -> list[str]:
+    """The card's features, else the columns the model was fitted on (scikit-learn's
+    `feature_names_in_`, set when it was fitted on a DataFrame)."""
+    if loaded.features:
+        return loaded.features
+    names = getattr(loaded.model, "feature_names_in_", None)
+    if names is None:
+        raise ConfigError(
+            "the model card lists no `features` and the model does not name its inputs",
+            file=str(loaded.metadata.path),
+            key="features",
+            hint="Fit the model on a DataFrame (scikit-learn records feature_names_in_), or "
+            "list `features` in the card.",
+        )
+    return [str(name) for name in names]
+
+
+def _inline_schema(record: CardRecord, features: list[str], card_path: Path) -> DataFrameSchema:
+    """The first inline schema whose columns cover every feature (already hash-checked)."""
+    import tempfile
+
+    from modelci.validation import load_schema
+
+    for content, _ in record.inline_schemas:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "schema.yaml"
+            path.write_text(content, encoding="utf-8")
+            schema = load_schema(str(path))
+        if set(features) <= set(schema.columns):
+            return schema
+    raise ConfigError(
+        "no schema in the model card's `schemas` lists every model input: requests could not "
+        "be checked",
+        file=str(card_path),
+        key="schemas",
+        hint=f"The model's inputs are {', '.join(features)}.",
+    )
 
 
 def from_workspace(root: Path, metadata: Path | None = None) -> ServedModel:
@@ -97,7 +147,8 @@ def read_card(card_path: Path) -> CardRecord:
     if not isinstance(card, dict):
         raise ConfigError("the model card is not a JSON object", file=str(card_path))
     model = _section(card, "model", card_path)
-    schema = _section(card, "schema", card_path)
+    inline = _inline_schemas(card, card_path) if "schema" not in card else ()
+    schema = {} if inline else _section(card, "schema", card_path)
     base = card_path.parent
     sha256 = _text(model, "sha256", card_path, "model.sha256")
     fmt = _text(model, "format", card_path, "model.format")
@@ -117,16 +168,36 @@ def read_card(card_path: Path) -> CardRecord:
         features=tuple(str(f) for f in card.get("features") or ()),
         raw=card,
     )
-    if not metadata.features:
+    if not metadata.features and not inline:
         raise ConfigError("the model card lists no `features`", file=str(card_path), key="features")
     return CardRecord(
         name=_text(card, "name", card_path, "name"),
         version=_text(card, "version", card_path, "version"),
         model=metadata,
-        schema_path=base / _text(schema, "path", card_path, "schema.path"),
+        schema_path=None if inline else base / _text(schema, "path", card_path, "schema.path"),
         schema_sha256=str(schema["sha256"]).lower() if schema.get("sha256") else None,
         threshold=float(card.get("threshold", DEFAULT_THRESHOLD)),
+        inline_schemas=inline,
     )
+
+
+def _inline_schemas(card: dict[str, Any], card_path: Path) -> tuple[tuple[str, str], ...]:
+    """(content, sha256) of the registry card's `schemas` entries; () when it has none."""
+    entries = card.get("schemas")
+    if not isinstance(entries, list):
+        return ()
+    found = []
+    for index, entry in enumerate(entries):
+        shown = f"schemas[{index}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"`{shown}` is not an object", file=str(card_path), key=shown)
+        found.append(
+            (
+                _text(entry, "content", card_path, f"{shown}.content"),
+                _text(entry, "sha256", card_path, f"{shown}.sha256").lower(),
+            )
+        )
+    return tuple(found)
 
 
 def _section(card: dict[str, Any], key: str, card_path: Path) -> dict[str, Any]:
@@ -148,19 +219,29 @@ def _verify_schema(path: Path, sha256: str | None) -> None:
         blob = path.read_bytes()
     except OSError as error:
         raise ConfigError(f"cannot read the schema: {error.strerror}", file=str(path)) from error
+    if sha256 is not None:
+        _verify_digest(blob, sha256, path)
+
+
+def _verify_digest(blob: bytes, sha256: str, where: Path) -> None:
     actual = hashlib.sha256(blob).hexdigest()
-    if sha256 is not None and not hmac.compare_digest(actual, sha256):
+    if not hmac.compare_digest(actual, sha256):
         raise ModelFileError(
             f"SHA-256 is {actual}, but the model card records {sha256}: the schema was changed",
-            file=str(path),
+            file=str(where),
             hint="Serve the schema the model was registered with.",
         )
 
 
 def _served(
-    name: str, version: str, loaded: LoadedModel, schema: DataFrameSchema, threshold: float
+    name: str,
+    version: str,
+    loaded: LoadedModel,
+    schema: DataFrameSchema,
+    threshold: float,
+    features: list[str] | None = None,
 ) -> ServedModel:
-    features = loaded.features or list(schema.columns)
+    features = features or loaded.features or list(schema.columns)
     return ServedModel(
         name=name,
         version=version,
