@@ -92,16 +92,42 @@ def test_retrain_snippet_asks_for_the_least_permissions_and_pins_a_commit_with_t
     assert set(workflow[True]) == {"schedule", "workflow_dispatch"}  # YAML 1.1 reads `on` as True
     (job,) = workflow["jobs"].values()
     assert job["permissions"] == {"contents": "write", "pull-requests": "write"}
-    path, _, ref = job["uses"].partition("@")
-    assert path == "modelci/modelci/.github/workflows/model-retrain.yml"
+    _assert_pins_todays_workflow(job["uses"], "model-retrain.yml")
+
+
+def _assert_pins_todays_workflow(uses: str, name: str) -> None:
+    """`uses:` is modelci/modelci/.github/workflows/NAME@REF, REF a commit holding today's NAME."""
+    path, _, ref = uses.partition("@")
+    assert path == f"modelci/modelci/.github/workflows/{name}"
     require_git_history()
     shown = subprocess.run(
-        ["git", "show", f"{ref}:.github/workflows/model-retrain.yml"],
+        ["git", "show", f"{ref}:.github/workflows/{name}"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
     )
-    assert shown.returncode == 0, f"{ref} has no model-retrain.yml: pin a newer commit"
-    current = (ROOT / ".github/workflows/model-retrain.yml").read_text(encoding="utf-8")
-    assert shown.stdout == current, "the README's retrain ref runs an older model-retrain.yml"
+    assert shown.returncode == 0, f"{ref} has no {name}: pin a newer commit"
+    current = (ROOT / ".github/workflows" / name).read_text(encoding="utf-8")
+    assert shown.stdout == current, f"the README's ref runs an older {name}"
+
+
+def test_release_snippet_runs_on_quoted_tag_patterns_with_the_job_s_grants_only(
+    tmp_path: Path,
+) -> None:
+    [snippet] = [b for b in _yaml_blocks() if b.startswith("# .github/workflows/release.yml")]
+    assert 'tags: ["*@v*"]' in snippet  # quoted: a bare `*` would start a YAML alias
+    workflow = yaml.safe_load(snippet)
+    assert workflow["permissions"] == {}
+    assert set(workflow[True]) == {"push", "workflow_dispatch"}  # YAML 1.1 reads `on` as True
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {
+        "contents": "write",
+        "packages": "write",
+        "id-token": "write",
+        "attestations": "write",
+    }
+    written = tmp_path / "release.yml"
+    written.write_text(snippet, encoding="utf-8")
+    check_schemastore("vendor.github-workflows", written)
+    _assert_pins_todays_workflow(job["uses"], "model-release.yml")
