@@ -104,6 +104,16 @@ def tag_push_event(repository: str, *, tag: str, sha: str) -> dict[str, Any]:
     return event
 
 
+def workflow_dispatch_event(
+    repository: str, *, workflow: str, inputs: dict[str, str], ref: str = "refs/heads/main"
+) -> dict[str, Any]:
+    """A real `workflow_dispatch` payload moved to `repository`, with the given inputs."""
+    event = copy.deepcopy(_examples()["workflow_dispatch"][0])
+    _retarget_repository(event["repository"], repository)
+    event.update(ref=ref, workflow=workflow, inputs=dict(inputs))
+    return event
+
+
 def push_event(repository: str, *, ref: str, before: str, after: str) -> dict[str, Any]:
     """A minimal `push` payload (act only reads a few fields of it)."""
     owner, name = repository.split("/")

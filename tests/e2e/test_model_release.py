@@ -54,13 +54,14 @@ from tests.support.prism import ContractCheck, PrismProxy
 
 from .caller import CALLER_REPOSITORY, DVC_CACHE_SEED_KEY, CallerRepo, git
 from .conftest import MODELCI_VENV_SEED_KEY, Session
-from .events import tag_push_event
+from .events import tag_push_event, workflow_dispatch_event
 from .harness import OUR_REPOSITORY, REPO_ROOT, ActResult, stand_in_repositories
 
 # The image is built once for the module: every test here runs on one worker.
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("model-release")]
 
 MODEL_RELEASE = REPO_ROOT / ".github" / "workflows" / "model-release.yml"
+WORKFLOW = ".github/workflows/release.yml"  # the caller's
 MODEL = "fraud-detector"
 VERSION = "v1.0.0"
 TAG = f"{MODEL}@{VERSION}"
@@ -146,14 +147,22 @@ class Release:
     down_state: dict[str, Any]  # what existed right after it
     first: ActResult  # the run that completed the release
 
-    def run(self, name: str, cache: Path | None = None) -> ActResult:
+    def run(self, name: str, cache: Path | None = None, dispatch: str | None = None) -> ActResult:
+        """The caller's workflow on the tag push, or dispatched by hand with `dispatch` as tag."""
         cache = cache or self.work / "cache-store"
+        if dispatch is None:
+            name_and_event = ("push", tag_push_event(CALLER_REPOSITORY, tag=TAG, sha=self.commit))
+        else:
+            inputs = {"tag": dispatch}
+            name_and_event = (
+                "workflow_dispatch",
+                workflow_dispatch_event(CALLER_REPOSITORY, workflow=WORKFLOW, inputs=inputs),
+            )
         return self.act.run(  # type: ignore[no-any-return]
             self.caller.path,
-            "push",
-            tag_push_event(CALLER_REPOSITORY, tag=TAG, sha=self.commit),
+            *name_and_event,
             workdir=self.work / "act" / name,
-            workflow=".github/workflows/release.yml",
+            workflow=WORKFLOW,
             env={
                 "GITHUB_API_URL": self.proxy.url,
                 "MODELCI_E2E_CACHE": str(cache),
@@ -253,6 +262,15 @@ def release(
             prune_builder_stages(client)
         finally:
             client.close()
+
+
+def _ran(result: ActResult) -> set[str]:
+    """The steps whose main part ran (act reports pre and post parts apart)."""
+    return {
+        e["step"]
+        for e in result.events
+        if e.get("stage") == "Main" and e.get("stepResult") not in (None, "skipped")
+    }
 
 
 def _job(result: ActResult, expected: str) -> None:
@@ -437,13 +455,14 @@ def test_a_tampered_model_file_makes_the_server_refuse_to_start(
     assert f"but training recorded {card['model']['sha256']}" in logs, logs
 
 
-def test_a_second_run_is_idempotent(release: Release) -> None:
+def test_a_second_run_dispatched_by_hand_is_idempotent(release: Release) -> None:
+    """The workflow_dispatch path (a tag pushed with the workflow's token starts nothing)."""
     _job(release.first, "success")
     before = _the_release(release)
     assets_before = {a.name: (a.id, a.content) for a in before.assets}
     tags_before = git(release.caller.path, "tag", "--list")
 
-    again = release.run("again")
+    again = release.run("again", dispatch=TAG)
     _job(again, "success")
     assert _outputs(again) == _outputs(release.first)  # the same image, by the same digest
     [after] = release.github.releases(CALLER_REPOSITORY)
@@ -482,7 +501,23 @@ def test_a_poisoned_dvc_cache_is_refused_before_anything_is_built(
     assert f"records {card['model']['sha256']}" in error["message"]
     assert "nothing was built" in error["message"]
     assert "No DVC remote configured: the model comes from the DVC cache." in result.log
-    ran = {e["step"] for e in result.events if e.get("stepResult") not in (None, "skipped")}
+    ran = _ran(result)
     assert "Verify the model file against its card" in ran
     assert not ran & {"Package the model", "Build and push the image"}
     assert (release.registry.tags(IMAGE_NAME), release.github.releases(CALLER_REPOSITORY)) == before
+
+
+@pytest.mark.parametrize(
+    ("tag", "title"),
+    [
+        (f"{MODEL}#production#1", "modelci: not a registry version"),  # a stage tag
+        (f"{MODEL}@v9.9.9", "modelci: no such tag"),
+    ],
+)
+def test_a_dispatch_for_anything_but_a_registered_version_stops_at_the_tag(
+    release: Release, tag: str, title: str
+) -> None:
+    result = release.run(f"dispatch-{tag}", dispatch=tag)
+    _job(result, "failure")
+    assert [a["title"] for a in result.annotations()] == [title], result.describe()
+    assert _ran(result) == {"Check out with every tag (the registry lives in them)", "Read the tag"}
