@@ -42,6 +42,7 @@ clean:
 # second run points the README's reusable-workflow ref at the commit that holds the first bump).
 #   modelci/modelci@<sha>       (model-pr.yml, README, fork recipe): last change to the action/package
 #   .../model-pr.yml@<sha>      (README): last change to model-pr.yml
+#   .../model-release.yml@<sha> (README): last change to model-release.yml
 pin:
 	action=$$(git log -1 --format=%H -- action.yml src pyproject.toml constraints.txt); \
 	workflow=$$(git log -1 --format=%H -- .github/workflows/model-pr.yml); \
@@ -50,4 +51,6 @@ pin:
 	sed -i -E "s#(ref: )[0-9a-f]{40}( \# the SHA model-pr.yml is pinned to)#\1$$action\2#" \
 	  docs/fork-pull-requests.md; \
 	sed -i -E "s#(modelci/modelci/.github/workflows/model-pr.yml@)[0-9a-f]{40}#\1$$workflow#g" README.md; \
+	release=$$(git log -1 --format=%H -- .github/workflows/model-release.yml); \
+	sed -i -E "s#(modelci/modelci/.github/workflows/model-release.yml@)[0-9a-f]{40}#\1$$release#g" README.md; \
 	echo "action pinned at $$action; README's reusable workflow at $$workflow"

@@ -125,3 +125,24 @@ def _assert_pins_the_current(workflow: str, uses: str) -> str:
     current = (ROOT / ".github/workflows" / workflow).read_text(encoding="utf-8")
     assert shown.stdout == current, f"the README's ref runs an older {workflow}"
     return current
+
+
+def test_release_snippet_runs_on_quoted_tag_patterns_with_the_job_s_grants_only(
+    tmp_path: Path,
+) -> None:
+    [snippet] = [b for b in _yaml_blocks() if b.startswith("# .github/workflows/release.yml")]
+    assert 'tags: ["*@v*"]' in snippet  # quoted: a bare `*` would start a YAML alias
+    workflow = yaml.safe_load(snippet)
+    assert workflow["permissions"] == {}
+    assert set(workflow[True]) == {"push", "workflow_dispatch"}  # YAML 1.1 reads `on` as True
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {
+        "contents": "write",
+        "packages": "write",
+        "id-token": "write",
+        "attestations": "write",
+    }
+    written = tmp_path / "release.yml"
+    written.write_text(snippet, encoding="utf-8")
+    check_schemastore("vendor.github-workflows", written)
+    _assert_pins_the_current("model-release.yml", job["uses"])

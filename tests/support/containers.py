@@ -198,9 +198,10 @@ def _registry_ports() -> range:
 
 
 @contextlib.contextmanager
-def local_registry(workdir: Path) -> Iterator[Registry]:
-    """Docker's distribution registry, storing in workdir, on a port registries.conf allows."""
-    port = _free_port(_registry_ports())
+def local_registry(workdir: Path, port: int | None = None) -> Iterator[Registry]:
+    """Docker's distribution registry, storing in workdir, on a port registries.conf allows
+    (a free one, or `port`: started again on the same port and folder, it holds what it held)."""
+    port = port or _free_port(_registry_ports())
     config = workdir / "registry.yml"
     config.write_text(
         "version: 0.1\n"
@@ -221,6 +222,21 @@ def local_registry(workdir: Path) -> Iterator[Registry]:
         yield registry
     finally:
         service.stop()
+
+
+@contextlib.contextmanager
+def refused_registry_port() -> Iterator[int]:
+    """A port registries.conf allows, bound but never listening: connections to it are refused,
+    and no other test's registry can take it while it is held."""
+    for port in _registry_ports():
+        with socket.socket() as held:
+            try:
+                held.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # another test's registry
+            yield port
+            return
+    raise AssertionError("every port registries.conf allows is in use")
 
 
 # --- the local base image -------------------------------------------------------------------------
@@ -314,9 +330,13 @@ def prune_builder_stages(client: object, *, keep: int = 1) -> list[str]:
     """Remove the builder stages `modelci image build` left as cache, but the newest `keep`.
 
     Each is over a gigabyte; the newest is kept so that the next run's build is cached.
-    Only images with modelci's builder label are touched.
+    Only images with modelci's builder label are touched, and none while any build runs on the
+    engine (another test's build may be reusing one as its cache: removing it breaks that build).
     """
     from modelci.packaging.dockerfile import BUILDER_LABEL
+
+    if _a_build_is_running():
+        return []
 
     images: Any = client.images  # type: ignore[attr-defined]
     stages = images.list(all=True, filters={"label": f"{BUILDER_LABEL}=builder"})
@@ -327,3 +347,17 @@ def prune_builder_stages(client: object, *, keep: int = 1) -> list[str]:
             images.remove(image.id, force=True)
             removed.append(image.id)
     return removed
+
+
+def _a_build_is_running() -> bool:
+    """Whether buildah holds a working container (podman lists them as external, "Storage")."""
+    if shutil.which("podman") is None:
+        return False  # a Docker Engine: its builder keeps no such containers
+    listed = subprocess.run(
+        ["podman", "ps", "--all", "--external", "--format", "{{.Status}}"],
+        env=container_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return any(line.strip() == "Storage" for line in listed.stdout.splitlines())

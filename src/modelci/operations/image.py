@@ -105,7 +105,7 @@ def build_image(
     (digest,) = digests
     updated = False
     if card_path is not None:
-        updated = record_image(card_path, tags[0], digest)
+        updated = record_image(card_path, tags[0], digest, recorded_at=stamp)
     return replace(
         result,
         pushed=True,

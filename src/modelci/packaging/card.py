@@ -135,17 +135,19 @@ def write_card(path: Path, data: dict[str, Any]) -> None:
     write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
-def record_image(card_path: Path, ref: str, digest: str) -> bool:
+def record_image(card_path: Path, ref: str, digest: str, *, recorded_at: str | None = None) -> bool:
     """Write the pushed image (`ref` is REPO:TAG, `digest` the manifest's) into the card.
 
     Idempotent: when the card already records this ref and digest the file is left untouched
-    (and False returned), so a re-run changes nothing, not even `recorded_at`.
+    (and False returned), so a re-run changes nothing, not even `recorded_at`. `recorded_at`
+    defaults to now; `image build` passes the image's creation time, so a fresh copy of the
+    registered card (a release workflow re-run) records the same image as the same bytes.
     """
     card = read_card(card_path)
     current = card.data.get("image")
     if isinstance(current, dict) and (current.get("ref"), current.get("digest")) == (ref, digest):
         return False
-    recorded = datetime.now(UTC).replace(microsecond=0).isoformat()
+    recorded = recorded_at or datetime.now(UTC).replace(microsecond=0).isoformat()
     image = {"ref": ref, "digest": digest, "recorded_at": recorded}
     write_card(card_path, {**card.data, "image": image})
     return True

@@ -7,8 +7,9 @@ Two sources:
   `modelci.data` validates the training data with;
 - a model card (`--model-card F`): `read_card` reads the file's path, hash, format, trusted types,
   name, version and features, and the schema file and its hash, all relative to the card; or,
-  in a card `modelci registry register` wrote, the features under `model` and the training
-  schemas the card carries inline (`schemas[].content`, each with its SHA-256).
+  in a card `modelci registry register` wrote, the features under `model` (in a card from
+  before they were recorded: the fitted model's `feature_names_in_`) and the training schemas
+  the card carries inline (`schemas[].content`, each with its SHA-256).
 
 Either way nothing is deserialised before its SHA-256 matched (ModelFileError, exit 7).
 """
@@ -77,18 +78,18 @@ def from_card(card_path: Path) -> ServedModel:
 
     record = read_card(card_path)
     if record.schema_path is None:
-        schema = _inline_schema(record, card_path)
-    else:
-        _verify_schema(record.schema_path, record.schema_sha256)
-        schema = load_schema(str(record.schema_path), arrow_storage=False)
+        _verify_inline_schemas(record, card_path)  # before anything is deserialised
+        loaded = load_recorded(record.model)
+        features = _features(loaded, card_path)
+        schema = _inline_schema(record, features, card_path)
+        return _served(record.name, record.version, loaded, schema, record.threshold, features)
+    _verify_schema(record.schema_path, record.schema_sha256)
+    schema = load_schema(str(record.schema_path), arrow_storage=False)
     loaded = load_recorded(record.model)
     return _served(record.name, record.version, loaded, schema, record.threshold)
 
 
-def _inline_schema(record: CardRecord, card_path: Path) -> DataFrameSchema:
-    """The first inline schema (hash checked) that lists every feature of the model."""
-    from modelci.validation import load_schema_text
-
+def _verify_inline_schemas(record: CardRecord, card_path: Path) -> None:
     for entry in record.inline_schemas:
         actual = hashlib.sha256(entry.content.encode("utf-8")).hexdigest()
         if not hmac.compare_digest(actual, entry.sha256):
@@ -98,15 +99,40 @@ def _inline_schema(record: CardRecord, card_path: Path) -> DataFrameSchema:
                 file=str(card_path),
                 hint="Serve the card the model was registered with.",
             )
+
+
+def _features(loaded: LoadedModel, card_path: Path) -> list[str]:
+    """The card's features; a card registered before they were recorded: the columns the model
+    was fitted on (scikit-learn's `feature_names_in_`, set when fitted on a DataFrame)."""
+    if loaded.features:
+        return list(loaded.features)
+    names = getattr(loaded.model, "feature_names_in_", None)
+    if names is None:
+        raise ConfigError(
+            "the model card lists no `features` and the model does not name its inputs",
+            file=str(card_path),
+            key="model.features",
+            hint="Register the model again (the card then lists its features), or fit it on a "
+            "DataFrame so scikit-learn records feature_names_in_.",
+        )
+    return [str(name) for name in names]
+
+
+def _inline_schema(record: CardRecord, features: list[str], card_path: Path) -> DataFrameSchema:
+    """The first inline schema (hashes already checked) that lists every feature of the model."""
+    from modelci.validation import load_schema_text
+
+    for entry in record.inline_schemas:
         shown = f"{card_path}: schemas[{entry.dataset}]"
         schema = load_schema_text(entry.content, shown=shown, arrow_storage=False)
-        if set(record.model.features) <= set(schema.columns):
+        if set(features) <= set(schema.columns):
             return schema
     raise ConfigError(
         "no schema in the model card lists every model input: requests could not be checked",
         file=str(card_path),
         key="schemas",
-        hint="Register the model with a `modelci.data` schema that covers its features.",
+        hint=f"The model's inputs are {', '.join(features)}; register it with a `modelci.data` "
+        "schema that covers them.",
     )
 
 
@@ -159,7 +185,7 @@ def read_card(card_path: Path) -> CardRecord:
         features=tuple(str(f) for f in card.get("features") or model.get("features") or ()),
         raw=card,
     )
-    if not metadata.features:
+    if not metadata.features and not inline:
         raise ConfigError("the model card lists no `features`", file=str(card_path), key="features")
     return CardRecord(
         name=_text(card, "name", card_path, "name"),
@@ -220,9 +246,14 @@ def _verify_schema(path: Path, sha256: str | None) -> None:
 
 
 def _served(
-    name: str, version: str, loaded: LoadedModel, schema: DataFrameSchema, threshold: float
+    name: str,
+    version: str,
+    loaded: LoadedModel,
+    schema: DataFrameSchema,
+    threshold: float,
+    features: list[str] | None = None,
 ) -> ServedModel:
-    features = loaded.features or list(schema.columns)
+    features = features or loaded.features or list(schema.columns)
     return ServedModel(
         name=name,
         version=version,

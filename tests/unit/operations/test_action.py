@@ -78,6 +78,8 @@ VERDICTS = [
     (7, Verdict.ERROR),  # a model file refused
     (8, Verdict.ERROR),  # drift is not a verdict of `modelci check`
     (9, Verdict.ERROR),  # `--baseline`: the registry could not answer
+    (10, Verdict.ERROR),  # `rollout run` only: never a check's, so never a verdict
+    (11, Verdict.ERROR),
     (70, Verdict.ERROR),
     (130, Verdict.ERROR),
     (137, Verdict.ERROR),

@@ -75,3 +75,18 @@ def test_a_card_that_is_not_json_is_a_config_error(tmp_path: Path) -> None:
     path.write_text("{nope")
     with pytest.raises(ConfigError, match="not valid JSON"):
         read_card(path)
+
+
+def test_the_same_image_recorded_into_fresh_copies_of_a_card_gives_the_same_bytes(
+    tmp_path: Path,
+) -> None:
+    """A release re-run starts from the registered card again: the image's own creation time,
+    not the clock, makes the recorded card identical (so the release asset is not replaced)."""
+    first, second = tmp_path / "a", tmp_path / "b"
+    for folder in (first, second):
+        folder.mkdir()
+        path = write(folder, {"name": "fraud", "version": "v1.0.0"})
+        created = "2026-01-02T03:04:05Z"
+        assert record_image(path, "ghcr.io/o/fraud:v1.0.0", DIGEST, recorded_at=created) is True
+    assert (first / "model-card.json").read_bytes() == (second / "model-card.json").read_bytes()
+    assert json.loads((first / "model-card.json").read_text())["image"]["recorded_at"] == created

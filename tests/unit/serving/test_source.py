@@ -107,3 +107,45 @@ def test_an_incomplete_card_is_a_config_error_naming_the_key(
     assert caught.value.exit_code == ExitCode.CONFIG
     assert caught.value.message.startswith(f"{path}")
     assert caught.value.message.endswith(message)
+
+
+def _registry_card(root: Path, fitted: Pipeline) -> Path:
+    """The registry's card shape (`modelci registry card`): schemas inline, no feature list."""
+    path = _card(root, fitted)
+    card = json.loads(path.read_text())
+    content = (root / "schemas/transactions.yaml").read_text()
+    del card["schema"], card["features"]
+    card["schemas"] = [
+        {
+            "dataset": "transactions",
+            "path": "data/transactions.csv",
+            "spec": "schemas/transactions.yaml",
+            "sha256": hashlib.sha256(content.encode()).hexdigest(),
+            "content": content,
+        }
+    ]
+    path.write_text(json.dumps(card))
+    (root / "schemas/transactions.yaml").unlink()  # an image holds the card and the model only
+    return path
+
+
+def test_the_registry_card_serves_its_inline_schema_with_the_fitted_model_s_inputs(
+    tmp_path: Path, model: Pipeline
+) -> None:
+    served = from_card(_registry_card(tmp_path, model))
+    assert (served.name, served.version) == ("fraud", "v2.0.0")
+    assert served.features == list(model.feature_names_in_) == FEATURES
+
+
+def test_a_changed_inline_schema_refuses_with_exit_7_before_the_model_loads(
+    tmp_path: Path, model: Pipeline
+) -> None:
+    path = _registry_card(tmp_path, model)
+    card = json.loads(path.read_text())
+    card["schemas"][0]["content"] = card["schemas"][0]["content"].replace("amount", "amount2")
+    card["model"]["sha256"] = "0" * 64  # were the model loaded first, this would be the error
+    path.write_text(json.dumps(card))
+    with pytest.raises(ModelFileError) as caught:
+        from_card(path)
+    assert caught.value.exit_code == ExitCode.MODEL_REFUSED
+    assert "the schema was changed" in caught.value.message
