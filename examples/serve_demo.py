@@ -12,11 +12,18 @@
              `modelci serve --model-card` process on the packaged card (what the image runs)
 5. predict   held-out rows (data/test.parquet) over the Open Inference Protocol, printed beside
              the model's own scores (loaded here, hash-verified) and the rows' labels
-6. stop      the server (container or process), then the scratch folder is removed
+6. stop      the server (container or process)
+7. retrain   the first version takes the `production` stage; a second version is trained
+             (10% more boosting rounds) and registered
+8. canary    `modelci rollout run`: the second version as a canary beside the first, behind
+             Caddy, under replayed held-out rows; promoted or rolled back by the analysis, the
+             decision and its reasons printed (examples/canary_demo.py); then the scratch folder
+             is removed
 
 The base image is BASE_IMAGE (default python:3.11-slim, which the engine must be able to pull).
-Exit status: 0 when the served scores equal the model's, else 1; modelci's own code when a
-step fails (README, "Exit codes").
+Exit status: 0 when the served scores equal the model's and the canary was decided (promoted
+or rolled back; an inconclusive end is 11), else 1; modelci's own code when a step fails
+(README, "Exit codes"). `--no-canary` stops after step 6.
 """
 
 from __future__ import annotations
@@ -35,17 +42,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import canary_demo  # examples/canary_demo.py, beside this script
 import numpy as np
 import pandas as pd
 import requests
 
 ROWS = 5  # held-out rows sent in one request
+STEPS = 8
 READY_TIMEOUT = 120.0
 SOCKETS = ("/var/run/docker.sock", "/run/podman/podman.sock")
 
 
 def step(number: int, text: str) -> None:
-    print(f"[{number}/6] {text}", flush=True)
+    print(f"[{number}/{STEPS}] {text}", flush=True)
 
 
 def run(cwd: Path, *command: str) -> str:
@@ -191,6 +200,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-C", "--directory", type=Path, default=Path(), help="the checkout")
     parser.add_argument("--engine", choices=("auto", "container", "process"), default="auto")
+    parser.add_argument("--no-canary", action="store_true", help="stop after serving (step 6)")
     args = parser.parse_args()
     checkout = args.directory.resolve()
     docker_host = engine_socket() if args.engine != "process" else None
@@ -225,22 +235,37 @@ def main() -> int:
             step(5, f"predicting {ROWS} held-out rows (data/test.parquet) over OIP v2")
             served = infer(url, name, version, rows[loaded.features])
             expected = loaded.model.predict_proba(rows[loaded.features])[:, 1]
-            # --- Next: a canary. A second model version rolled out beside this one with
-            # `modelci rollout ...` goes here, while the server runs. Not built yet.
         step(6, "stopped the server")
+        show_predictions(loaded, rows, served, expected)
+        if args.no_canary:
+            print("the scratch clone, its tags and the server are gone")
+            return _agreement(served, expected)
+
+        step(7, f"{name} {version} takes the production stage; training a second version")
+        second = canary_demo.second_version(clone, version)
+        print(f"      registered {name} {second}", flush=True)
+        step(8, f"canary: {name} {second} beside {version} (modelci rollout run)")
+        result = canary_demo.canary(clone, name, second, test[loaded.features])
+        canary_demo.show(result)
+    print("the scratch clone, its tags, the servers and the router are gone")
+    decided = result["ending"] in {"promoted", "rolled-back"}
+    return _agreement(served, expected) or (0 if decided else int(result["exit_code"]))
+
+
+def show_predictions(loaded: Any, rows: pd.DataFrame, served: list[float], expected: Any) -> None:
     label = loaded.label
     shown = rows[[*loaded.features[:3], *([label] if label else [])]].copy()
     shown["served score"] = served
     shown["model score"] = expected
     print(shown.to_string(index=False, float_format=lambda value: f"{value:.4f}"))
     difference = float(np.max(np.abs(np.asarray(served) - expected)))
-    agree = difference == 0.0
-    print(
-        f"served scores {'equal' if agree else 'differ from'} the model's predict_proba "
-        f"(largest difference {difference:.2e}); the scratch clone, its tags and the server "
-        "are gone"
-    )
-    return 0 if agree else 1
+    said = "equal" if difference == 0.0 else "differ from"
+    print(f"served scores {said} the model's predict_proba (largest difference {difference:.2e})")
+
+
+def _agreement(served: list[float], expected: Any) -> int:
+    """0 when the server scored exactly as the model does, else 1."""
+    return 0 if np.array_equal(np.asarray(served), np.asarray(expected)) else 1
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """`make demo`'s serving part (examples/serve_demo.py) for real: the reference pipeline of a
 checkout is registered in a scratch clone, packaged, served from the packaged card (a local
 `modelci serve` process; a container from the image on podman's Docker API), and held-out rows
-come back with the model's own scores. The checkout keeps no tag, no scratch folder and no
-server."""
+come back with the model's own scores; then a second version is trained, registered and rolled
+out as a canary behind Caddy under replayed rows, and the analysis decides. The checkout keeps
+no tag, no scratch folder, no server and no router."""
 
 from __future__ import annotations
 
@@ -62,12 +63,12 @@ def _tags(checkout: Path) -> str:
     ).stdout
 
 
-def _served_as_the_model(out: str) -> None:
-    steps = re.findall(r"^\[(\d)/6\]", out, flags=re.MULTILINE)
-    assert steps == ["1", "2", "3", "4", "5", "6"]
+def _served_as_the_model(out: str, steps: int = 6) -> None:
+    shown = re.findall(r"^\[(\d)/8\]", out, flags=re.MULTILINE)
+    assert shown == [str(n) for n in range(1, steps + 1)]
     assert re.search(r"registered fraud-detector v\d+\.\d+\.\d+: tag fraud-detector@v", out)
     # Five held-out rows: the served score beside the model's, equal.
-    table = out.split("[6/6] stopped the server\n")[1].splitlines()
+    table = out.split("[6/8] stopped the server\n")[1].splitlines()
     header, rows = table[0].split(), table[1:6]
     assert header[-4:] == ["served", "score", "model", "score"]
     for row in rows:
@@ -88,7 +89,27 @@ def test_without_an_engine_a_local_process_serves_the_packaged_card(
 ) -> None:
     out = _demo(checkout, tmp_path, "--engine", "process")
     assert "serving in a local `modelci serve` process" in out
-    _served_as_the_model(out)
+    _served_as_the_model(out, steps=8)
+    _canary_decided(out)
+
+
+def _canary_decided(out: str) -> None:
+    """The second version was registered, rolled out and decided, each step with its reasons,
+    and the replayed traffic lost no request; the router is gone afterwards."""
+    assert re.search(r"registered fraud-detector v0\.0\.2$", out, flags=re.MULTILINE), out
+    looks = re.findall(r"^      step (\d+)%: (pass|fail|inconclusive) -> (\S+)$", out, re.M)
+    assert looks and looks[0][0] == "10", out
+    for _, verdict, _ in looks:
+        assert verdict in {"pass", "fail"}, out  # the replayed traffic is enough for each look
+    assert re.search(r"^        errors: .*Fisher's exact test", out, flags=re.MULTILINE), out
+    decision = re.search(r"decision: (promoted|rolled-back) \(exit (\d+)\); the clients sent "
+                         r"(\d+) requests, 0 failed", out)  # fmt: skip
+    assert decision, out
+    assert (decision[1], decision[2]) in {("promoted", "0"), ("rolled-back", "10")}
+    router = re.search(r"router at (http://\S+):", out)
+    assert router
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{router[1]}/predict", timeout=5)
 
 
 @pytest.mark.xdist_group("image")
@@ -106,7 +127,13 @@ def test_with_an_engine_a_container_from_the_image_serves(checkout: Path, tmp_pa
     base = ensure_base_image()
     with podman_service(tmp_path) as docker_host:
         out = _demo(
-            checkout, tmp_path, "--engine", "container", DOCKER_HOST=docker_host, BASE_IMAGE=base
+            checkout,
+            tmp_path,
+            "--engine",
+            "container",
+            "--no-canary",
+            DOCKER_HOST=docker_host,
+            BASE_IMAGE=base,
         )
         import docker
 
