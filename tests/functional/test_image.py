@@ -3,22 +3,27 @@
 One image is built for the session, from the locally made Python base image (shared by every
 worker and run, see tests/support/containers.py), pushed, and then inspected from every side:
 the registry's tag list and manifest digest, the labels, the files, the user it runs as, the
-SBOM, the card. Its size is printed for the benchmark's comparison.
+SBOM, the card. Its size is printed for the benchmark's comparison. The same image then
+serves both model servers of a rollout, as containers behind a real Caddy.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import os
 import subprocess
 import sys
+import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from tests.support.containers import (
     Registry,
@@ -31,6 +36,7 @@ from tests.support.containers import (
     require_container_tools,
 )
 from tests.support.model_project import make_project
+from tests.support.tools import require_tool
 
 NAME = "octo-org/fraud"
 # One worker builds the one image for all of these (make test runs with --dist loadgroup).
@@ -306,3 +312,146 @@ def _modelci_env(built: Built, env: dict[str, str], *args: str) -> subprocess.Co
         env={**os.environ, **env, "NO_COLOR": "1"},
         timeout=300,
     )
+
+
+@pytest.fixture(scope="module")
+def servable(built: Built) -> Iterator[str]:
+    """The built image with a card `modelci serve` accepts (features, format, schema) in place
+    of the packaging test's bare one: one committed layer over it, no second build."""
+    import pandera.pandas as pa
+
+    schema = pa.DataFrameSchema({"x": pa.Column(float, nullable=False)}, coerce=True).to_yaml()
+    card = {
+        "name": "fraud",
+        "version": "v1.2.0",
+        "features": ["x"],
+        "model": {
+            "path": "models/model.pkl",
+            "sha256": hashlib.sha256((built.root / "models/model.pkl").read_bytes()).hexdigest(),
+            "format": "pickle",
+            "trusted_types": [],
+        },
+        "schemas": [
+            {
+                "dataset": "points",
+                "content": schema,
+                "sha256": hashlib.sha256(str(schema).encode()).hexdigest(),
+            }
+        ],
+    }
+    blob = json.dumps(card).encode()
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w") as tar:
+        info = tarfile.TarInfo("model-card.json")
+        info.size, info.mode = len(blob), 0o644
+        tar.addfile(info, io.BytesIO(blob))
+    client = _client(built.docker_host)
+    reference = "localhost/modelci-test/servable:rollout"
+    try:
+        container = client.containers.create(built.result["image_id"])  # never started
+        try:
+            assert container.put_archive("/model", archive.getvalue())
+            container.commit(repository="localhost/modelci-test/servable", tag="rollout")
+        finally:
+            container.remove(force=True)
+        yield reference
+    finally:
+        with contextlib.suppress(Exception):
+            client.images.remove(reference, force=True)
+        client.close()
+
+
+def _labelled(built: Built, project: Path) -> dict[str, str]:
+    """The role of each container (running or not) labelled as the rollout in `project`."""
+    client = _client(built.docker_host)
+    try:
+        found = client.containers.list(
+            all=True, filters={"label": f"io.modelci.rollout.project={project}"}
+        )
+        return {c.id: c.labels["io.modelci.rollout.role"] for c in found}
+    finally:
+        client.close()
+
+
+def _through(router: str, n: int) -> list[tuple[int, str]]:
+    """`n` predictions through the router: each answer's status and the upstream that gave it."""
+    answers = []
+    with requests.Session() as session:
+        for i in range(n):
+            answer = session.post(f"{router}/predict", json=[{"x": i % 4 + 0.5}], timeout=30)
+            answers.append((answer.status_code, answer.headers.get("Modelci-Upstream", "")))
+    return answers
+
+
+def test_a_rollout_runs_both_servers_as_containers_of_the_image_behind_caddy(
+    built: Built, servable: str, tmp_path: Path
+) -> None:
+    """start, a crashed canary container resumed, abort (the canary container stopped and
+    removed, the stable still answering), stop (no container of the rollout left)."""
+    require_tool("caddy")
+    project = tmp_path / "project"
+    project.mkdir()
+    rollout = ("rollout", "-C", str(project), "--env", "production", "--format", "json")
+    start = (
+        *("rollout", "start", "-C", str(project), "--env", "production", "--format", "json"),
+        *("--steps", "50,100", "--ready-timeout", "180"),
+        *("--canary", "fraud@v1.2.0", "--canary-image", servable),
+        *("--stable", "fraud@v1.1.0", "--stable-image", servable),
+    )
+    try:
+        started = modelci(project, built.docker_host, *start)
+        assert started.returncode == 0, started.stderr
+        state = json.loads(started.stdout)["state"]
+        stable, canary = state["stable"], state["canary"]
+        assert (stable["image"], canary["image"], stable["pid"], canary["pid"]) == (
+            servable, servable, None, None,
+        )  # fmt: skip
+        assert _labelled(built, project) == {
+            stable["container"]: "stable",
+            canary["container"]: "canary",
+        }
+        router = state["router"]["url"]
+        answers = _through(router, 120)  # weighted round robin: runs of up to 50 each
+        assert {status for status, _ in answers} == {200}
+        hostport = {role: server["url"].removeprefix("http://") for role, server in
+                    (("stable", stable), ("canary", canary))}  # fmt: skip
+        assert {upstream for _, upstream in answers} == set(hostport.values())
+
+        # A canary container that dies: `start` again brings the whole rollout back up.
+        client = _client(built.docker_host)
+        try:
+            client.containers.get(canary["container"]).kill()
+        finally:
+            client.close()
+        status = modelci(project, built.docker_host, "rollout", "status", *rollout[1:])
+        assert json.loads(status.stdout)["alive"] == {
+            "router": True, "stable": True, "canary": False,
+        }  # fmt: skip
+        resumed = modelci(project, built.docker_host, *start)
+        assert resumed.returncode == 0, resumed.stderr
+        assert json.loads(resumed.stdout)["action"] == "resumed"
+        state = json.loads(resumed.stdout)["state"]
+        stable, canary = state["stable"], state["canary"]
+        assert set(_labelled(built, project)) == {stable["container"], canary["container"]}
+        router = state["router"]["url"]
+
+        aborted = modelci(project, built.docker_host, "rollout", "abort", *rollout[1:])
+        assert aborted.returncode == 0, aborted.stderr
+        assert json.loads(aborted.stdout)["state"]["canary"]["container"] is None
+        assert _labelled(built, project) == {stable["container"]: "stable"}
+        after = _through(router, 20)
+        assert after == [(200, stable["url"].removeprefix("http://"))] * 20
+
+        stopped = modelci(project, built.docker_host, "rollout", "stop", *rollout[1:])
+        assert stopped.returncode == 0, stopped.stderr
+        assert _labelled(built, project) == {}
+        with pytest.raises(requests.ConnectionError):
+            requests.get(router, timeout=5)
+    finally:
+        modelci(project, built.docker_host, "rollout", "stop", *rollout[1:])
+        client = _client(built.docker_host)
+        try:
+            for container_id in _labelled(built, project):
+                client.containers.get(container_id).remove(force=True)
+        finally:
+            client.close()

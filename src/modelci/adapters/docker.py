@@ -1,4 +1,6 @@
-"""The container engine behind a small interface: build, tag, push, inspect, read a file.
+"""The container engine behind small interfaces: build, tag, push, inspect, read a file
+(`Engine`, for packaging); run a server detached, tell whether it runs, stop it (`Runner`, for
+the local rollout's servers).
 
 Through the `docker` SDK (the `[docker]` extra), configured from the environment as the docker
 command line is (`DOCKER_HOST`, `DOCKER_TLS_VERIFY`, `DOCKER_CERT_PATH`): Docker Engine on
@@ -70,6 +72,20 @@ class Engine(Protocol):
     def inspect(self, ref: str) -> ImageInfo: ...
 
     def read_file(self, image: str, path: str) -> bytes: ...
+
+
+class Runner(Protocol):
+    """What a rollout needs of a container engine to run a model server."""
+
+    def run_server(
+        self, image: str, *, port: int, host_port: int, labels: Mapping[str, str]
+    ) -> str: ...
+
+    def running(self, container_id: str) -> bool: ...
+
+    def logs(self, container_id: str, *, lines: int = 5) -> str: ...
+
+    def stop(self, container_id: str, *, timeout: float) -> None: ...
 
 
 def _split(ref: str) -> tuple[str, str]:
@@ -215,10 +231,7 @@ class DockerEngine:
         try:
             image = self.client.images.get(ref)
         except docker.errors.ImageNotFound:
-            raise UsageError(
-                f"no image {ref} in the container engine",
-                hint="Build it first: `modelci image build`.",
-            ) from None
+            raise _no_image(ref) from None
         except docker.errors.DockerException as error:
             raise EngineError(f"cannot inspect {ref}: {error}", hint=_ENGINE_HINT) from None
         attrs = image.attrs
@@ -253,6 +266,73 @@ class DockerEngine:
             raise EngineError(f"{image} has no {path}") from None
         finally:
             container.remove(force=True)
+
+    def run_server(
+        self, image: str, *, port: int, host_port: int, labels: Mapping[str, str]
+    ) -> str:
+        """Start `image` detached, its `port` published on 127.0.0.1:`host_port`; its id."""
+        import docker.errors
+
+        try:
+            container = self.client.containers.run(
+                image,
+                detach=True,
+                labels=dict(labels),
+                ports={f"{port}/tcp": ("127.0.0.1", host_port)},
+            )
+        except docker.errors.ImageNotFound:
+            raise _no_image(image) from None
+        except docker.errors.DockerException as error:
+            raise EngineError(f"cannot run {image}: {_explain(error)}", hint=_ENGINE_HINT) from None
+        return str(container.id)
+
+    def running(self, container_id: str) -> bool:
+        """Whether the container exists and runs (a removed one does not)."""
+        import docker.errors
+
+        try:
+            return str(self.client.containers.get(container_id).status) == "running"
+        except docker.errors.NotFound:
+            return False
+        except docker.errors.DockerException as error:
+            raise EngineError(
+                f"cannot inspect container {container_id[:12]}: {_explain(error)}",
+                hint=_ENGINE_HINT,
+            ) from None
+
+    def logs(self, container_id: str, *, lines: int = 5) -> str:
+        """The last `lines` lines of the container's output ("" once it is gone)."""
+        import docker.errors
+
+        try:
+            output = self.client.containers.get(container_id).logs(tail=lines)
+        except docker.errors.DockerException:
+            return ""
+        return bytes(output).decode("utf-8", errors="replace").strip()
+
+    def stop(self, container_id: str, *, timeout: float) -> None:
+        """SIGTERM, up to `timeout` seconds for a graceful exit (then SIGKILL), then remove.
+        A container already gone is no error."""
+        import docker.errors
+
+        try:
+            container = self.client.containers.get(container_id)
+            container.stop(timeout=max(1, round(timeout)))
+            container.remove(force=True)
+        except docker.errors.NotFound:
+            return
+        except docker.errors.DockerException as error:
+            raise EngineError(
+                f"cannot stop container {container_id[:12]}: {_explain(error)}",
+                hint=_ENGINE_HINT,
+            ) from None
+
+
+def _no_image(ref: str) -> UsageError:
+    return UsageError(
+        f"no image {ref} in the container engine",
+        hint="Build it first (`modelci image build`), or pull it.",
+    )
 
 
 def _explain(error: Exception) -> str:

@@ -109,7 +109,7 @@ def start(
                 hint=f"Check that {argv[0]} is installed and on PATH.",
             ) from error
     ref = ProcessRef(popen.pid, psutil.Process(popen.pid).create_time())
-    probe = ready or (lambda: _answers(str(ready_url)))
+    probe = ready or (lambda: answers(str(ready_url)))
     where = f" at {ready_url}" if ready_url else ""
     deadline = time.monotonic() + timeout
     while True:
@@ -130,7 +130,8 @@ def start(
         time.sleep(READY_POLL_SECONDS)
 
 
-def _answers(url: str) -> bool:
+def answers(url: str) -> bool:
+    """Whether GET `url` answers 200 within a second."""
     try:
         return requests.get(url, timeout=1).status_code == 200
     except requests.RequestException:

@@ -38,9 +38,15 @@ def _common(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _servers(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--canary/--stable with -card or -command: what each server is, and how to run it."""
+    """--canary/--stable with -card, -command or -image: what each server is, how it runs."""
     for role in ("stable", "canary"):
         for option in (
+            click.option(
+                f"--{role}-image",
+                metavar="REF",
+                help=f"Or run the {role} as a container of this image (of `modelci image "
+                "build`) through the Docker API (DOCKER_HOST).",
+            ),
             click.option(
                 f"--{role}-command",
                 metavar="COMMAND",
@@ -93,9 +99,11 @@ def start(
     canary_version: str,
     canary_card: Path | None,
     canary_command: str | None,
+    canary_image: str | None,
     stable_version: str | None,
     stable_card: Path | None,
     stable_command: str | None,
+    stable_image: str | None,
 ) -> None:
     """Start a canary: both model servers and the router, at the first step's weights.
 
@@ -108,6 +116,9 @@ def start(
       modelci rollout start --env production --canary fraud-detector@v1.3.0 \\
         --canary-card cards/v1.3.0.json --stable fraud-detector@v1.2.0 \\
         --stable-card cards/v1.2.0.json
+      modelci rollout start --env staging --canary fraud-detector@v1.3.0 \\
+        --canary-image ghcr.io/octo-org/fraud-detector:v1.3.0 \\
+        --stable fraud-detector@v1.2.0 --stable-image ghcr.io/octo-org/fraud-detector:v1.2.0
     """
     from modelci.rollout import local
     from modelci.rollout.servers import start_request
@@ -117,8 +128,8 @@ def start(
     del target  # one target today
     request = start_request(
         environment, parse_steps(steps), health_path, ready_timeout,
-        canary=(canary_version, canary_card, canary_command),
-        stable=(stable_version or "stable", stable_card, stable_command),
+        canary=(canary_version, canary_card, canary_command, canary_image),
+        stable=(stable_version or "stable", stable_card, stable_command, stable_image),
     )  # fmt: skip
     _show(local.start(Store(directory), request), output_format)
 

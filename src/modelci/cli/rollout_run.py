@@ -57,9 +57,11 @@ def run(
     canary_version: str,
     canary_card: Path | None,
     canary_command: str | None,
+    canary_image: str | None,
     stable_version: str | None,
     stable_card: Path | None,
     stable_command: str | None,
+    stable_image: str | None,
 ) -> ExitCode:
     """Run a canary to its end: each step's window is analysed, then continue, promote or roll back.
 
@@ -70,7 +72,7 @@ def run(
     version. Too little traffic waits up to --waits more windows, then ends inconclusive and
     rolls back: it never promotes. The stable version defaults to the one in the stage; each
     version is served from its registered model card (its model file read at its commit, from
-    git or the DVC cache) unless --X-card or --X-command says otherwise.
+    git or the DVC cache) unless --X-card, --X-command or --X-image says otherwise.
 
     Exit codes: 0 promoted (or the canary already holds the stage); 10 rolled back; 11
     inconclusive; 2 usage; 3 configuration; 6 a service failed (Caddy, Prometheus); 9 registry.
@@ -87,7 +89,8 @@ def run(
     options = RunOptions(
         root=directory, environment=environment, canary=canary_version, stable=stable_version,
         stage=stage, canary_card=canary_card, canary_command=canary_command,
-        stable_card=stable_card, stable_command=stable_command,
+        stable_card=stable_card, stable_command=stable_command, canary_image=canary_image,
+        stable_image=stable_image,
         steps=parse_steps(steps) if steps else None, window_seconds=window_seconds,
         waits=waits, prometheus_url=prometheus_url, push=push, remote=remote,
         health_path=health_path, ready_timeout=ready_timeout, params_file=params_file,

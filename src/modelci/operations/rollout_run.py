@@ -39,6 +39,8 @@ class RunOptions:
     canary_command: str | None = None
     stable_card: Path | None = None
     stable_command: str | None = None
+    canary_image: str | None = None  # run as a container of this image (Docker API)
+    stable_image: str | None = None
     steps: tuple[int, ...] | None = None  # None: modelci.rollout.steps
     window_seconds: float | None = None  # None: modelci.rollout.window_seconds
     waits: int = 2
@@ -62,15 +64,16 @@ def rollout_run(
         return None
     store = Store(options.root)
     canary_card = options.canary_card
-    if canary_card is None and options.canary_command is None:
+    if _none(canary_card, options.canary_command, options.canary_image):
         canary_card = _registered_card(store, options.environment, options.canary)
     stable_card = options.stable_card
-    if stable_card is None and options.stable_command is None:
+    if _none(stable_card, options.stable_command, options.stable_image):
         stable_card = _registered_card(store, options.environment, stable)
     request = start_request(
         options.environment, check_steps(options.steps or config.steps), options.health_path,
-        options.ready_timeout, canary=(options.canary, canary_card, options.canary_command),
-        stable=(stable, stable_card, options.stable_command),
+        options.ready_timeout,
+        canary=(options.canary, canary_card, options.canary_command, options.canary_image),
+        stable=(stable, stable_card, options.stable_command, options.stable_image),
     )  # fmt: skip
 
     def source_for(state: RolloutState) -> MetricSource:
@@ -118,6 +121,10 @@ def _config(options: RunOptions) -> RolloutConfig:
     if options.window_seconds is not None:
         config = config.model_copy(update={"window_seconds": options.window_seconds})
     return config
+
+
+def _none(*given: object) -> bool:
+    return all(value is None for value in given)
 
 
 def _registered_card(store: Store, environment: str, reference: str) -> Path:

@@ -1,10 +1,11 @@
-"""The `local` target: a rollout on one host, its model servers as local processes behind Caddy.
+"""The `local` target: a rollout on one host, its model servers behind Caddy as local
+processes or as containers through the Docker API (a server given an image).
 
 Each operation takes the environment's lock, reads its state, acts, and saves the new state
 before it returns. They are idempotent: a re-run of a completed action changes nothing, and a
 `start` re-run after a crash (the state says running, a process is gone) brings the rollout back
-up at the step it had reached. The processes outlive the command that started them; later
-commands find them by process id and start time.
+up at the step it had reached. The processes and containers outlive the command that started
+them; later commands find a process by its id and start time, a container by its id.
 
 Rollback puts the canary's weight to 0 first (one admin call, effective for the next request),
 then saves the state, then stops the canary gracefully; promotion does the same for the stable.
@@ -16,15 +17,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from modelci.adapters import process
 from modelci.adapters.caddy import CaddyRouter, Upstream
 from modelci.adapters.process import ProcessRef
 from modelci.errors import ModelciError, RolloutConflict, UsageError
+from modelci.rollout import containers
 from modelci.rollout import steps as steps_
 from modelci.rollout.analysis import Analyse, AnalysisResult, Decision, StepWindow, decide
 from modelci.rollout.router import Router
 from modelci.rollout.state import Phase, RolloutState, Server, Store
+
+if TYPE_CHECKING:
+    from modelci.adapters.docker import Runner
 
 DEFAULT_HEALTH_PATH = "/v2/health/ready"  # the Open Inference Protocol's readiness endpoint
 
@@ -32,7 +38,7 @@ DEFAULT_HEALTH_PATH = "/v2/health/ready"  # the Open Inference Protocol's readin
 @dataclass(frozen=True)
 class StartRequest:
     environment: str
-    stable: Server  # version and command; `{port}` in the command is replaced by a free port
+    stable: Server  # version and command (`{port}` is replaced by a free port) or image
     canary: Server
     steps: tuple[int, ...] = steps_.DEFAULT_STEPS
     health_path: str = DEFAULT_HEALTH_PATH
@@ -214,7 +220,7 @@ def _bring_up(
     started: list[Server] = []
     try:
         for name, server in (("stable", request.stable), ("canary", request.canary)):
-            started.append(_start_server(store.root, folder, name, server, request))
+            started.append(_start_server(store, folder, name, server, request))
         stable, canary = started
         router = CaddyRouter.start(
             [Upstream("stable", str(stable.url)), Upstream("canary", str(canary.url))],
@@ -249,8 +255,16 @@ def _bring_up(
 
 
 def _start_server(
-    root: Path, folder: Path, name: str, server: Server, request: StartRequest
+    store: Store, folder: Path, name: str, server: Server, request: StartRequest
 ) -> Server:
+    if server.image is not None:
+        return containers.start(
+            _engine(),
+            server,
+            labels=containers.labels(store.root, request.environment, name, server.version),
+            ready_path=request.health_path,
+            timeout=request.ready_timeout,
+        )
     port = process.free_port()
     argv = [part.replace("{port}", str(port)) for part in server.command]
     url = f"http://127.0.0.1:{port}"
@@ -260,15 +274,15 @@ def _start_server(
         log=log,
         ready_url=url + request.health_path,
         what=f"the {name} server ({server.version})",
-        cwd=root,
+        cwd=store.root,
         timeout=request.ready_timeout,
     )
     return replace(server, url=url, pid=ref.pid, started=ref.started, log=str(log))
 
 
 def _same_rollout(state: RolloutState, request: StartRequest, steps: tuple[int, ...]) -> bool:
-    def key(server: Server) -> tuple[str, tuple[str, ...]]:
-        return server.version, server.command
+    def key(server: Server) -> tuple[str, tuple[str, ...], str | None]:
+        return server.version, server.command, server.image
 
     return (key(state.stable), key(state.canary), state.steps) == (
         key(request.stable),
@@ -318,26 +332,41 @@ def _ref(server: Server) -> ProcessRef | None:
     return ProcessRef(server.pid, server.started)
 
 
+def _engine() -> Runner:
+    """The container engine DOCKER_HOST names (asked only for servers given an image; the
+    docker SDK is the `[docker]` extra)."""
+    from modelci.adapters.docker import DockerEngine
+
+    return DockerEngine()
+
+
+def _server_alive(server: Server) -> bool:
+    if server.container is not None:
+        return containers.alive(_engine(), server)
+    ref = _ref(server)
+    return ref is not None and ref.alive()
+
+
 def _alive(state: RolloutState) -> dict[str, bool]:
-    refs = {"stable": _ref(state.stable), "canary": _ref(state.canary)}
-    if state.router is not None:
-        refs["router"] = CaddyRouter.from_json(state.router).process
-    alive = {name: ref is not None and ref.alive() for name, ref in refs.items()}
+    router = None if state.router is None else CaddyRouter.from_json(state.router).process
     return {
-        "router": alive.get("router", False),
-        "stable": alive["stable"],
-        "canary": alive["canary"],
+        "router": router is not None and router.alive(),
+        "stable": _server_alive(state.stable),
+        "canary": _server_alive(state.canary),
     }
 
 
 def _stop_server(server: Server) -> None:
+    if server.container is not None:
+        containers.stop(_engine(), server)
+        return
     ref = _ref(server)
     if ref is not None:
         ref.stop()
 
 
 def _stopped(server: Server) -> Server:
-    return replace(server, pid=None, started=None)
+    return replace(server, pid=None, started=None, container=None)
 
 
 def _stop_all(state: RolloutState) -> None:

@@ -1,5 +1,6 @@
-"""How each model server of a rollout runs: `modelci serve --model-card CARD`, or a command of
-the user's with `{port}` where the port goes; and the StartRequest made of the two."""
+"""How each model server of a rollout runs: `modelci serve --model-card CARD`, a command of
+the user's with `{port}` where the port goes, or a container of an image (which serves its own
+card on port 8080); and the StartRequest made of the two."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from modelci.errors import UsageError
 from modelci.rollout.local import StartRequest
 from modelci.rollout.state import Server
 
-ServerSpec = tuple[str, Path | None, str | None]  # version, --X-card, --X-command
+# version, --X-card, --X-command, --X-image
+ServerSpec = tuple[str, Path | None, str | None, str | None]
 
 
 def start_request(
@@ -23,25 +25,31 @@ def start_request(
     canary: ServerSpec,
     stable: ServerSpec,
 ) -> StartRequest:
-    """The local target's StartRequest from each server's version and card or command."""
+    """The local target's StartRequest from each server's version and card, command or image."""
     return StartRequest(
         environment=environment,
-        stable=Server(stable[0], server_command("stable", *stable[1:])),
-        canary=Server(canary[0], server_command("canary", *canary[1:])),
+        stable=server("stable", *stable),
+        canary=server("canary", *canary),
         steps=steps,
         health_path=health_path,
         ready_timeout=ready_timeout,
     )
 
 
-def server_command(role: str, card: Path | None, command: str | None) -> tuple[str, ...]:
-    """The argv that runs the `role` server: exactly one of `card` and `command` is given."""
-    if (card is None) == (command is None):
+def server(
+    role: str, version: str, card: Path | None, command: str | None, image: str | None
+) -> Server:
+    """The `role` server: exactly one of `card`, `command` and `image` is given."""
+    if sum(given is not None for given in (card, command, image)) != 1:
         raise UsageError(
-            f"give the {role} either --{role}-card or --{role}-command (exactly one)",
-            hint=f"--{role}-card CARD serves a registered model with `modelci serve`.",
+            f"give the {role} one of --{role}-card, --{role}-command or --{role}-image "
+            "(exactly one)",
+            hint=f"--{role}-card CARD serves a registered model with `modelci serve`; "
+            f"--{role}-image REF runs an image of `modelci image build` as a container.",
         )
+    if image is not None:
+        return Server(version, (), image=image)
     if command is not None:
-        return tuple(shlex.split(command))
+        return Server(version, tuple(shlex.split(command)))
     serve = (sys.executable, "-m", "modelci", "serve", "--host", "127.0.0.1", "--port", "{port}")
-    return (*serve, "--model-card", str(Path(str(card)).resolve()))
+    return Server(version, (*serve, "--model-card", str(Path(str(card)).resolve())))

@@ -2,7 +2,7 @@
 
     <project>/.modelci/rollouts/<environment>/state.json   what runs, the steps, where it stands
     <project>/.modelci/rollouts/<environment>/lock         held while a command changes it
-    <project>/.modelci/rollouts/<environment>/*.log        the router's and the servers' output
+    <project>/.modelci/rollouts/<environment>/*.log        the router's and server processes' output
 
 A command reads the state, acts, and writes the new state before it returns, holding the lock
 throughout; so a crashed or re-run command finds the last completed action and resumes from it
@@ -38,14 +38,17 @@ class Phase(StrEnum):
 
 @dataclass(frozen=True)
 class Server:
-    """One model server of the rollout: its version, its command and, while it runs, where."""
+    """One model server of the rollout: its version, its command (a local process) or its
+    image (a container through the Docker API) and, while it runs, where."""
 
     version: str
-    command: tuple[str, ...]  # with `{port}` where the port goes
+    command: tuple[str, ...]  # with `{port}` where the port goes; () for an image
     url: str | None = None
     pid: int | None = None
     started: float | None = None  # the process's start time, to tell a reused pid apart
     log: str | None = None
+    image: str | None = None  # run as a container of this image instead of the command
+    container: str | None = None  # the running container's id
 
 
 @dataclass(frozen=True)

@@ -83,12 +83,39 @@ def test_start_status_refuse_abort_stop(project: Path) -> None:
         requests.get(f"{router}/x", timeout=5)
 
 
-def test_start_needs_a_card_or_a_command(project: Path) -> None:
+def test_start_needs_a_card_a_command_or_an_image(project: Path) -> None:
     code, _, err = run("start", "--env", "staging", "-C", str(project), "--canary", "m@v2")
     assert code == 2
     assert err.splitlines()[0] == (
-        "Error: give the stable either --stable-card or --stable-command (exactly one)"
+        "Error: give the stable one of --stable-card, --stable-command or --stable-image "
+        "(exactly one)"
     )
+
+
+def test_start_refuses_two_ways_to_run_one_server(project: Path) -> None:
+    code, _, err = run(
+        "start", "--env", "staging", "-C", str(project), "--canary", "m@v2",
+        "--canary-command", "true", "--canary-image", "localhost/m:v2", "--stable-command", "true",
+    )  # fmt: skip
+    assert code == 2
+    assert err.splitlines()[0].startswith("Error: give the canary one of --canary-card,")
+    assert not (project / ".modelci/rollouts/staging/state.json").exists()
+
+
+def test_an_image_server_without_a_reachable_engine_is_a_service_error(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DOCKER_HOST names the engine, as for `modelci image build`; nothing is left running."""
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{project}/no-engine.sock")
+    args = start_args(project)
+    args[args.index("--stable-command") : args.index("--stable-command") + 2] = [
+        "--stable-image", "localhost/fraud-detector:v1.2.0",
+    ]  # fmt: skip
+    code, _, err = run(*args)
+    assert code == 6, err
+    assert err.splitlines()[0].startswith("Error: cannot reach the container engine")
+    assert "Hint: Start Docker (or `podman system service" in err
+    assert not (project / ".modelci/rollouts/staging/state.json").exists()
 
 
 def test_commands_on_no_rollout_exit_2_with_a_hint(project: Path) -> None:
