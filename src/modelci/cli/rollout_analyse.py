@@ -107,7 +107,7 @@ def analyse(
         --model fraud-detector --stable-version v1.2.0 --canary-version v1.3.0 --format json
     """
     from modelci.analysis import Verdict
-    from modelci.operations.canary import analyse_step
+    from modelci.analysis.live import analyse_step
 
     source, config = _setup(params_file, **spec)
     verdict = analyse_step(source, step, config, window_seconds=window_seconds, waits=waits)

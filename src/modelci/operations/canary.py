@@ -1,18 +1,11 @@
-"""Analyse one step of a canary rollout over a live window, waiting longer when traffic is thin.
-
-The window opens, stays open `window_seconds`, and is analysed. An inconclusive verdict (too
-little traffic) keeps the same window open for another `window_seconds`, up to `waits` times:
-the step is still one look, analysed once it has enough traffic.
-"""
+"""Where a canary's numbers come from: both servers' /metrics scraped, or a Prometheus server,
+from the command line's options (`modelci.analysis.live.analyse_step` then looks at a step)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from modelci.adapters.prometheus import PrometheusAPI
-from modelci.analysis import StepVerdict, Verdict, analyse, check_alpha
 from modelci.analysis.sources import MetricSource, PrometheusSource, ScrapeSource, VersionFilter
 from modelci.config.rollout import RolloutConfig
 from modelci.errors import UsageError
@@ -58,24 +51,3 @@ def make_source(spec: SourceSpec, config: RolloutConfig) -> MetricSource:
     return ScrapeSource(
         spec.stable_url, spec.canary_url, stable=stable, canary=canary, statuses=statuses
     )
-
-
-def analyse_step(
-    source: MetricSource,
-    step: int,
-    config: RolloutConfig,
-    *,
-    window_seconds: float | None = None,
-    waits: int = 2,
-    sleep: Callable[[float], None] = time.sleep,
-) -> StepVerdict:
-    """Open a window, wait, analyse; on too little traffic wait longer (the same window)."""
-    check_alpha(config, step)  # an unknown step fails before any waiting
-    seconds = config.window_seconds if window_seconds is None else window_seconds
-    mark = source.mark()
-    for attempt in range(waits + 1):
-        sleep(seconds)
-        verdict = analyse(source.window(mark), step, config)
-        if verdict.verdict is not Verdict.INCONCLUSIVE or attempt == waits:
-            return verdict
-    raise AssertionError("unreachable: the last attempt returns")

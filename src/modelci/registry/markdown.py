@@ -12,8 +12,8 @@ from typing import Any
 
 from modelci.escape import code, fence, text
 from modelci.files import write_text_atomic
+from modelci.metrics.shown import number
 from modelci.registry.card import CARD_FILE, Metric, ModelCard, card_json
-from modelci.report.values import number
 
 
 def render_card_markdown(card: ModelCard) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from functools import partial
 
 from modelci.escape import code, fence, plural, text
+from modelci.metrics import shown
 from modelci.metrics.diff import Change
 from modelci.report import behaviour, charts, slices, testsuite, values
 from modelci.report.model import MetricInterval, PlotData, Report, Verdict
@@ -28,7 +29,7 @@ _ICONS = {
 }
 _MAX_TABLE_ROWS = 50
 _MAX_TABLE_CHARS = 8_000  # a table of long names is capped by size too
-number = partial(values.number, escape=text)
+number = partial(shown.number, escape=text)
 with_interval = partial(values.with_interval, escape=text)
 change_with_interval = values.change_with_interval
 

@@ -10,9 +10,9 @@ untrusted text: each renderer escapes them.
 from __future__ import annotations
 
 from modelci.escape import code, plural, printable, text
+from modelci.metrics.shown import Escape, number
 from modelci.report import values
 from modelci.report.truncate import cap_rows
-from modelci.report.values import Escape
 from modelci.slices.model import SliceResult, SlicesResult
 
 _MAX_ROWS = 50
@@ -104,7 +104,7 @@ def markdown_section(result: SlicesResult | None) -> list[str]:
     align = ["---", "---:", "---:", *(["---:"] * (len(header) - 4)), "---"]
     every = [
         f"| {code(s.column)} = {text(s.value)} | "
-        + " | ".join(values.number(_defined(m.head), escape=text) for m in s.metrics)
+        + " | ".join(number(_defined(m.head), escape=text) for m in s.metrics)
         + " |"
         for s in result.slices
     ]

@@ -12,13 +12,14 @@ from functools import partial
 import click
 
 from modelci.escape import printable
+from modelci.metrics import shown
 from modelci.report import behaviour, charts, slices, testsuite, values
 from modelci.report.columns import table
 from modelci.report.model import MetricInterval, Report, Verdict
 
 _MAX_ROWS = 50
 _LOG_LINES = 20
-number = partial(values.number, escape=printable)
+number = partial(shown.number, escape=printable)
 
 
 def render_text(report: Report, *, color: bool = False) -> str:

@@ -6,22 +6,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from modelci.metrics.diff import Change, is_number
+from modelci.metrics.shown import Escape, number
 from modelci.report.model import MetricInterval
 from modelci.rules import GateResult
-
-Escape = Callable[[Any], str]
-
-
-def number(x: Any, *, escape: Escape) -> str:
-    if x is None:
-        return "—"
-    if is_number(x):
-        return f"{x:.4g}" if isinstance(x, float) else str(x)
-    return escape(x)
 
 
 def signed(x: float | None) -> str:

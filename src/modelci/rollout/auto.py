@@ -4,7 +4,7 @@ until the canary is promoted or rolled back.
     result = run(store, request, config, source_for=..., on_promoted=...)
     result.outcome, result.reasons, result.steps
 
-Each step is one look of the analysis (`modelci.operations.canary.analyse_step`): the window
+Each step is one look of the analysis (`modelci.analysis.live.analyse_step`): the window
 stays open `window_seconds`, and while traffic is too thin it stays open longer, `waits` more
 times. A step still inconclusive after that ends the rollout *inconclusive*: the canary's weight
 goes to 0 (it is never promoted on too little evidence) and nothing is assigned. A metric source
@@ -20,10 +20,10 @@ from enum import StrEnum
 from typing import Any
 
 from modelci.analysis import StepVerdict, Verdict
+from modelci.analysis.live import analyse_step
 from modelci.analysis.sources import MetricSource
 from modelci.config.rollout import RolloutConfig
 from modelci.errors import ServiceError
-from modelci.operations.canary import analyse_step
 from modelci.rollout import local
 from modelci.rollout.analysis import Decision, StepWindow
 from modelci.rollout.state import Phase, RolloutState, Store
