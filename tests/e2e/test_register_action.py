@@ -5,6 +5,7 @@ bare repository, as GitHub's would be. act runs the workflow on a push to main, 
 with no git identity (as on GitHub's hosted runners): the check runs, `fraud-detector@v0.0.1`
 lands in the bare remote, tagged by github-actions[bot]. The same push run again registers
 nothing: the commit holds v0.0.1 already, the job passes and its outputs name that version.
+A shallow clone of the caller is refused at the first step, before modelci is installed.
 """
 
 from __future__ import annotations
@@ -87,6 +88,14 @@ def _cards(result: ActResult) -> list[tuple[str, ...]]:
     return [tuple(m) for m in re.findall(r"^E2E-CARD (\S+) (\S+) (\S+)$", result.step_output, re.M)]
 
 
+def _cache_store(e2e: Session, template: CallerRepo, tmp_path: Path) -> Path:
+    """actions/cache's store, seeded with the template's DVC cache and modelci's environment."""
+    cache = tmp_path / "cache-store"
+    shutil.copytree(template.dvc_cache, cache / DVC_CACHE_SEED_KEY / "0")
+    shutil.copytree(e2e.modelci_seed, cache / MODELCI_VENV_SEED_KEY / "0", symlinks=True)
+    return cache
+
+
 def _remote_tags(bare: Path) -> dict[str, str]:
     """{tag: the commit it points to} in the bare remote."""
     listed = git(bare, "for-each-ref", "--format=%(refname:short) %(*objectname)", "refs/tags")
@@ -107,9 +116,7 @@ def test_a_push_to_main_registers_once_and_a_rerun_registers_nothing(
     git(caller.path, "push", "-q", "origin", "main")
     assert _remote_tags(bare) == {}
 
-    cache = tmp_path / "cache-store"
-    shutil.copytree(reference_caller.dvc_cache, cache / DVC_CACHE_SEED_KEY / "0")
-    shutil.copytree(e2e.modelci_seed, cache / MODELCI_VENV_SEED_KEY / "0", symlinks=True)
+    cache = _cache_store(e2e, reference_caller, tmp_path)
     event = push_event(CALLER_REPOSITORY, ref="refs/heads/main", before=before, after=commit)
 
     def run(name: str) -> ActResult:
@@ -152,3 +159,31 @@ def test_a_push_to_main_registers_once_and_a_rerun_registers_nothing(
     assert notice["message"] == f"{TAG} is this commit: nothing new."
     assert _remote_tags(bare) == {TAG: commit}
     assert "No passing report.json" not in second.log  # no check, no tag
+
+
+def test_a_shallow_checkout_is_refused_before_anything_runs(
+    e2e: Session, reference_caller: CallerRepo, tmp_path: Path
+) -> None:
+    """The registry lives in the tags and the history: a depth-1 checkout stops at step one."""
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{reference_caller.path}", str(shallow))
+    caller = CallerRepo(shallow, reference_caller.dvc_cache)
+    workflow = caller.write_workflow(_register_workflow(), "register.yml")
+    before = caller.head_sha
+    commit = caller.commit("Register every merge to main")
+    assert git(shallow, "rev-parse", "--is-shallow-repository") == "true"
+    event = push_event(CALLER_REPOSITORY, ref="refs/heads/main", before=before, after=commit)
+    env = {"MODELCI_E2E_CACHE": str(_cache_store(e2e, reference_caller, tmp_path))}
+    result = e2e.act.run(
+        shallow, "push", event, workdir=tmp_path / "act", workflow=workflow, env=env
+    )
+    assert result.job_results() == {"register": "failure"}, result.describe()
+    assert [(a.get("title"), a["message"]) for a in result.annotations("error")] == [
+        (
+            "modelci: shallow checkout",
+            "The registry lives in git tags and needs the whole history: check out with "
+            "actions/checkout's fetch-depth: 0.",
+        )
+    ]
+    assert "Install modelci" not in result.log
+    assert _remote_tags(shallow) == {}
