@@ -42,6 +42,7 @@ import yaml
 
 from tests.support.containers import (
     Registry,
+    build_cache_in_use,
     ensure_base_image,
     local_registry,
     podman_service,
@@ -220,6 +221,8 @@ def release(
     shutil.copytree(e2e.modelci_seed, cache / MODELCI_VENV_SEED_KEY / "0", symlinks=True)
 
     with contextlib.ExitStack() as stack:
+        # The dispatched re-run must rebuild the same image from the engine's cache.
+        stack.enter_context(build_cache_in_use())
         docker_host = stack.enter_context(podman_service(work))
         caller = CallerRepo.clone_from(reference_caller, work / "caller")
         git(caller.path, "checkout", "-q", "main")

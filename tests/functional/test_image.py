@@ -27,6 +27,7 @@ import requests
 
 from tests.support.containers import (
     Registry,
+    build_cache_in_use,
     container_env,
     ensure_base_image,
     local_registry,
@@ -73,7 +74,11 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Regi
     require_container_tools()
     work = tmp_path_factory.mktemp("engine")
     base = ensure_base_image()
-    with podman_service(work) as docker_host, local_registry(work) as registry:
+    with (
+        build_cache_in_use(),  # a rebuild here must be the same image: the cache must stay
+        podman_service(work) as docker_host,
+        local_registry(work) as registry,
+    ):
         yield docker_host, registry, base
 
 

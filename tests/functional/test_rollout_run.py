@@ -37,14 +37,20 @@ from tests.support.metrics_servers import run_prometheus
 from tests.support.tools import require_tool
 
 # Short windows and two looks keep each case short. On a shared two-core machine the same model
-# serving a quarter of the traffic was seen up to 1.8x slower (p95) than serving the rest:
+# serving a quarter of the traffic was seen up to 1.8x slower than serving the rest:
 # contention, not the model. 2x is this test bed's latency tolerance; 3x slower is beyond it.
 ROLLOUT = {
     "steps": [25, 50, 100],
     "window_seconds": 3,
     # A healthy canary is rolled back at most `alpha` of the time, by design: 1% keeps that
     # rare here, and every fault below is still detected far beyond it (p < 1e-4).
-    "analysis": {"alpha": 0.01, "min_requests": 60, "latency": {"max_ratio": 2.0}},
+    # The median only: on the smaller share the same model's p95 was seen 2.4x the stable's (its
+    # requests wait for a core more often); three times slower moves the median 3x.
+    "analysis": {
+        "alpha": 0.01,
+        "min_requests": 60,
+        "latency": {"max_ratio": 2.0, "quantiles": [0.5]},
+    },
 }
 ROLLED_BACK, INCONCLUSIVE = 10, 11
 # One worker runs these cases one after another: each compares two servers' latencies, which

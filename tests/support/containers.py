@@ -326,16 +326,50 @@ def _debootstrap(tarball: Path) -> None:
         partial.replace(tarball)
 
 
+_BUILD_CACHE_LOCK = "build-cache.lock"
+
+
+@contextlib.contextmanager
+def build_cache_in_use() -> Iterator[None]:
+    """Hold, across the xdist workers, a claim on the engine's build cache: while any module
+    holds one, `prune_builder_stages` removes nothing. A module whose assertions need a rebuild
+    to come from the cache (the same image again) holds it for its whole life."""
+    import fcntl
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with (CACHE / _BUILD_CACHE_LOCK).open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _cache_claimed() -> bool:
+    """Whether some module (this process's included) holds `build_cache_in_use`."""
+    import fcntl
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with (CACHE / _BUILD_CACHE_LOCK).open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
 def prune_builder_stages(client: object, *, keep: int = 1) -> list[str]:
     """Remove the builder stages `modelci image build` left as cache, but the newest `keep`.
 
     Each is over a gigabyte; the newest is kept so that the next run's build is cached.
     Only images with modelci's builder label are touched, and none while any build runs on the
-    engine (another test's build may be reusing one as its cache: removing it breaks that build).
+    engine (another test's build may be reusing one as its cache: removing it breaks that build),
+    and none while a module claims the cache (`build_cache_in_use`): its rebuild must be cached.
     """
     from modelci.packaging.dockerfile import BUILDER_LABEL
 
-    if _a_build_is_running():
+    if _a_build_is_running() or _cache_claimed():
         return []
 
     images: Any = client.images  # type: ignore[attr-defined]
