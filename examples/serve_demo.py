@@ -33,7 +33,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -46,6 +45,8 @@ import canary_demo  # examples/canary_demo.py, beside this script
 import numpy as np
 import pandas as pd
 import requests
+
+from modelci.adapters.process import free_port
 
 ROWS = 5  # held-out rows sent in one request
 STEPS = 8
@@ -155,12 +156,6 @@ def container(clone: Path, docker_host: str, name: str) -> Iterator[str]:
             running.stop(timeout=30)
         running.remove(force=True)
         client.close()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_ready(url: str, alive: Any, log: Path, logs: Any = None) -> None:
